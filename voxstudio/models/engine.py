@@ -1,0 +1,438 @@
+"""VoxelEngine: the one inference facade used by the GUI, the CLI and the self-test.
+
+Why a facade: the GUI must not know about torch modules, devices, safetensors or
+latent bookkeeping. It hands numpy arrays in and gets numpy arrays back, from
+any single thread (the engine holds no Qt objects and no thread affinity; callers
+serialise access, e.g. the GUI's one worker thread).
+
+The engine can run with only one of its two networks (generator: ``gan.*``,
+classifier: ``capsnet.*``) so a partial install still works; ``has_generator`` /
+``has_classifier`` say which. Missing *all* weights, or corrupt weights, raise
+:class:`WeightsError` with a message for the user.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import torch
+from torch import nn
+from torch.nn import functional as F
+
+from voxstudio import paths
+from voxstudio.models.device import pick_device
+from voxstudio.models.gan import GANConfig, Generator, build_generator
+from voxstudio.models.latent import compute_directions
+from voxstudio.models.weights import WeightsError, load_into, load_weights, weight_paths
+
+__all__ = ["ClassifyResult", "VoxelEngine", "WeightsError", "GAN_STEM", "DIRECTIONS_KEY", "SCALES_KEY"]
+
+GAN_STEM = "gan"
+CAPSNET_STEM = "capsnet"
+#: Extra tensors stored in ``gan.safetensors`` next to the generator weights.
+DIRECTIONS_KEY = "latent_directions"
+SCALES_KEY = "latent_direction_scales"
+#: Slider directions shipped with random_init engines (tests / GUI development).
+RANDOM_INIT_DIRECTIONS = 8
+
+ProgressCallback = Callable[[int, int, float], None]
+CancelCallback = Callable[[], bool]
+
+
+@dataclass
+class ClassifyResult:
+    """Output of :meth:`VoxelEngine.classify`."""
+
+    probabilities: np.ndarray  # (C,) float32, sums to 1
+    reconstruction: np.ndarray  # (R, R, R) float32 in [0, 1]
+    predicted: int
+    poses: np.ndarray  # (C, D) float32 class-capsule pose vectors
+
+
+#: The procedural data set's classes (docs/architecture.md); used only if the data
+#: package cannot be imported (e.g. a stripped-down install).
+_CONTRACT_CLASSES = (
+    "bathtub", "bed", "chair", "desk", "dresser", "monitor",
+    "night_stand", "sofa", "table", "toilet", "wardrobe", "laptop",
+)
+
+
+def _default_classes() -> tuple[str, ...]:
+    try:
+        from voxstudio.data.procedural import CLASSES
+    except ImportError:
+        return _CONTRACT_CLASSES
+    return tuple(CLASSES)
+
+
+class VoxelEngine:
+    """Generation, slider latents, classification and latent inversion on numpy arrays."""
+
+    classes: list[str]
+    resolution: int
+    latent_dim: int
+    device: torch.device
+    directions: np.ndarray
+    direction_scales: np.ndarray
+
+    def __init__(
+        self,
+        classes: Sequence[str],
+        resolution: int,
+        device: torch.device,
+        generator: Generator | None = None,
+        directions: np.ndarray | None = None,
+        direction_scales: np.ndarray | None = None,
+        classifier: nn.Module | None = None,
+        classifier_resolution: int | None = None,
+        configs: dict[str, dict[str, Any]] | None = None,
+    ) -> None:
+        if generator is None and classifier is None:
+            raise WeightsError(None, "the engine needs at least a generator or a classifier")
+        self.classes = list(classes)
+        self.resolution = int(resolution)
+        self.device = device
+        self.configs = configs or {}
+        self._generator = generator
+        self._classifier = classifier
+        self._classifier_resolution = int(classifier_resolution or resolution)
+        for net in (generator, classifier):
+            if net is not None:
+                net.to(device).eval()
+                for p in net.parameters():
+                    p.requires_grad_(False)
+        self.latent_dim = generator.latent_dim if generator is not None else 0
+        if generator is not None:
+            if directions is None:
+                raise WeightsError(None, "generator weights lack latent slider directions")
+            directions = np.asarray(directions, dtype=np.float32)
+            if directions.ndim != 2 or directions.shape[1] != self.latent_dim:
+                raise WeightsError(None, f"latent directions have shape {directions.shape}, expected (K, {self.latent_dim})")
+            self.directions = directions
+            scales = np.ones(len(directions), np.float32) if direction_scales is None else direction_scales
+            self.direction_scales = np.asarray(scales, dtype=np.float32).reshape(len(directions))
+        else:
+            self.directions = np.zeros((0, 0), np.float32)
+            self.direction_scales = np.zeros((0,), np.float32)
+
+    # ------------------------------------------------------------------ construction
+
+    @property
+    def has_generator(self) -> bool:
+        return self._generator is not None
+
+    @property
+    def has_classifier(self) -> bool:
+        return self._classifier is not None
+
+    @classmethod
+    def random_init(
+        cls,
+        classes: Sequence[str] | None = None,
+        resolution: int = 32,
+        seed: int = 0,
+        device: str | torch.device = "cpu",
+    ) -> VoxelEngine:
+        """Untrained networks with the shipped architecture (tests, weight-less GUI work).
+
+        Slider directions are computed from the random generator the same way as
+        for trained weights (without scale calibration, which is meaningless here).
+        """
+        classes = list(classes) if classes is not None else list(_default_classes())
+        dev = pick_device(device)
+        torch.manual_seed(seed)
+        config = GANConfig(num_classes=len(classes), resolution=resolution)
+        generator = build_generator(config).to(dev)
+        _warm_up_batch_norm(generator, batches=4)
+        directions, scales = compute_directions(
+            generator, k=RANDOM_INIT_DIRECTIONS, num_samples=max(256, 2 * config.latent_dim), seed=seed, calibrate=False
+        )
+        classifier, caps_config = _random_classifier(classes, resolution)
+        configs = {"gan": {"architecture": config.to_dict(), "classes": classes, "random_init": True}}
+        if caps_config is not None:
+            configs["capsnet"] = caps_config
+        return cls(
+            classes,
+            resolution,
+            dev,
+            generator=generator,
+            directions=directions,
+            direction_scales=scales,
+            classifier=classifier,
+            configs=configs,
+        )
+
+    @classmethod
+    def load(cls, weights_dir: str | Path | None = None, device: str | torch.device = "auto") -> VoxelEngine:
+        """Load ``gan.*`` and/or ``capsnet.*`` from ``weights_dir`` (default: shipped weights).
+
+        A network whose two files are both absent is skipped; a half-present pair,
+        a corrupt file, or no network at all raises :class:`WeightsError`.
+        """
+        folder = Path(weights_dir) if weights_dir is not None else paths.weights_dir()
+        dev = pick_device(device)
+        if not folder.is_dir():
+            raise WeightsError(folder, "weights folder not found")
+        generator = directions = scales = None
+        classifier = None
+        classifier_resolution = None
+        classes: list[str] | None = None
+        resolution: int | None = None
+        configs: dict[str, dict[str, Any]] = {}
+        if _pair_present(folder / GAN_STEM):
+            generator, directions, scales, gan_config = _load_generator(folder / GAN_STEM)
+            classes = list(gan_config["classes"])
+            resolution = generator.resolution
+            configs["gan"] = gan_config
+        if _pair_present(folder / CAPSNET_STEM):
+            classifier, caps_classes, classifier_resolution, caps_config = _load_classifier(folder / CAPSNET_STEM)
+            if classes is not None and list(caps_classes) != classes:
+                raise WeightsError(
+                    folder,
+                    f"generator and classifier were trained on different classes ({classes} vs {list(caps_classes)})",
+                )
+            classes = list(caps_classes)
+            resolution = resolution or classifier_resolution
+            configs["capsnet"] = caps_config
+        if classes is None or resolution is None:
+            raise WeightsError(
+                folder, f"no weights found (expected {GAN_STEM}.safetensors + {GAN_STEM}.json and/or "
+                f"{CAPSNET_STEM}.safetensors + {CAPSNET_STEM}.json)"
+            )
+        return cls(
+            classes,
+            resolution,
+            dev,
+            generator=generator,
+            directions=directions,
+            direction_scales=scales,
+            classifier=classifier,
+            classifier_resolution=classifier_resolution,
+            configs=configs,
+        )
+
+    # ------------------------------------------------------------------ latents
+
+    def latent_for_seed(self, seed: int) -> np.ndarray:
+        """The latent for an integer seed: same seed, same shape, on every machine."""
+        self._require_generator()
+        return np.random.default_rng(int(seed)).standard_normal(self.latent_dim).astype(np.float32)
+
+    def latent_with_sliders(self, base_z: np.ndarray, slider_values: Sequence[float] | np.ndarray) -> np.ndarray:
+        """``base_z + sum_k value_k * scale_k * direction_k`` -> ``(latent_dim,)``."""
+        self._require_generator()
+        z = np.asarray(base_z, dtype=np.float32).reshape(-1)
+        values = np.asarray(slider_values, dtype=np.float32).reshape(-1)
+        if z.shape[0] != self.latent_dim:
+            raise ValueError(f"base latent has {z.shape[0]} values, expected {self.latent_dim}")
+        if values.shape[0] != len(self.directions):
+            raise ValueError(f"got {values.shape[0]} slider values, expected {len(self.directions)}")
+        return z + (values * self.direction_scales) @ self.directions
+
+    # ------------------------------------------------------------------ generation
+
+    def generate(self, z: np.ndarray, class_id: int | np.ndarray) -> np.ndarray:
+        """Occupancy probabilities: ``(R,R,R)`` for one latent, ``(B,R,R,R)`` for a batch."""
+        generator = self._require_generator()
+        z_arr = np.asarray(z, dtype=np.float32)
+        single = z_arr.ndim == 1
+        if z_arr.shape[-1] != self.latent_dim or z_arr.ndim not in (1, 2):
+            raise ValueError(f"latent must be ({self.latent_dim},) or (B, {self.latent_dim}), got {z_arr.shape}")
+        ids = np.asarray(class_id, dtype=np.int64)
+        if ids.size and (ids.min() < 0 or ids.max() >= len(self.classes)):
+            raise ValueError(f"class id must be in 0..{len(self.classes) - 1}, got {class_id}")
+        out = generator.sample(torch.from_numpy(z_arr).to(self.device), torch.from_numpy(ids).to(self.device))
+        grids = out.cpu().numpy()
+        return grids[0] if single else grids
+
+    # ------------------------------------------------------------------ classification
+
+    def classify(self, grid: np.ndarray) -> ClassifyResult:
+        """Class probabilities, capsule poses and decoder reconstruction for one grid."""
+        classifier = self._require_classifier()
+        x = self._prepare_grid(grid).unsqueeze(0)
+        with torch.inference_mode():
+            out = _classifier_outputs(classifier, x)
+        probs = out["probabilities"][0].float().cpu().numpy()
+        probs = (probs / max(float(probs.sum()), 1e-12)).astype(np.float32)
+        return ClassifyResult(
+            probabilities=probs,
+            reconstruction=out["reconstruction"][0].float().cpu().numpy(),
+            predicted=int(probs.argmax()),
+            poses=out["poses"][0].float().cpu().numpy(),
+        )
+
+    def classify_batch(self, grids: np.ndarray) -> np.ndarray:
+        """Predicted class ids for ``(B, R', R', R')`` grids (metrics; no reconstructions kept)."""
+        classifier = self._require_classifier()
+        x = torch.stack([self._prepare_grid(g) for g in np.asarray(grids)])
+        with torch.inference_mode():
+            out = _classifier_outputs(classifier, x)
+        return out["probabilities"].argmax(dim=1).cpu().numpy()
+
+    def decode_pose(self, pose: np.ndarray, class_id: int) -> np.ndarray:
+        """The capsule decoder as a generator: one class-capsule pose -> ``(R,R,R)`` probabilities."""
+        classifier = self._require_classifier()
+        pose_t = torch.as_tensor(np.asarray(pose, dtype=np.float32), device=self.device).reshape(1, -1)
+        if not 0 <= int(class_id) < len(self.classes):
+            raise ValueError(f"class id must be in 0..{len(self.classes) - 1}, got {class_id}")
+        with torch.inference_mode():
+            grid = _decode_pose(classifier, pose_t, int(class_id), len(self.classes))
+        return grid[0].float().cpu().numpy()
+
+    # ------------------------------------------------------------------ inversion
+
+    def invert(
+        self,
+        grid: np.ndarray,
+        class_id: int,
+        steps: int = 300,
+        progress: ProgressCallback | None = None,
+        should_cancel: CancelCallback | None = None,
+        restarts: int = 16,
+        lr: float = 0.05,
+    ) -> np.ndarray:
+        """Find a latent whose generated shape matches ``grid``; returns ``(latent_dim,)``.
+
+        Starts from the best of ``restarts`` random latents (cheap, avoids poor
+        basins), then Adam on ``z`` minimising BCE + soft-IoU loss with a weak
+        prior keeping ``|z|`` near the latent shell. ``progress(step, steps, iou)``
+        is called after each step with the hard IoU of the best latent so far;
+        ``should_cancel()`` is polled each step and stops early (the best latent so
+        far is returned).
+        """
+        generator = self._require_generator()
+        if not 0 <= int(class_id) < len(self.classes):
+            raise ValueError(f"class id must be in 0..{len(self.classes) - 1}, got {class_id}")
+        target = self._prepare_grid(grid, resolution=self.resolution).unsqueeze(0)
+        target_occ = target > 0.5
+        y = torch.tensor([int(class_id)], device=self.device)
+        gen = torch.Generator().manual_seed(0)
+        candidates = torch.randn(max(1, restarts), self.latent_dim, generator=gen).to(self.device)
+        with torch.inference_mode():
+            ious = _hard_iou(generator(candidates, y.expand(len(candidates))) > 0.5, target_occ)
+        best_iou, best_index = (float(v) for v in ious.max(dim=0))
+        z = candidates[int(best_index)].clone().unsqueeze(0).requires_grad_(True)
+        best_z = z.detach().clone()
+        optimizer = torch.optim.Adam([z], lr=lr)
+        for step in range(1, steps + 1):
+            if should_cancel is not None and should_cancel():
+                break
+            with torch.enable_grad():
+                logits = generator.logits(z, y)
+                probs = torch.sigmoid(logits)
+                bce = F.binary_cross_entropy_with_logits(logits, target)
+                inter = (probs * target).sum()
+                soft_iou = inter / (probs.sum() + target.sum() - inter).clamp_min(1e-6)
+                prior = (z.pow(2).mean() - 1.0).pow(2)
+                loss = bce + (1.0 - soft_iou) + 0.1 * prior
+                optimizer.zero_grad(set_to_none=True)
+                loss.backward()
+                optimizer.step()
+            with torch.inference_mode():
+                iou = float(_hard_iou(generator(z.detach(), y) > 0.5, target_occ)[0])
+            if iou > best_iou:
+                best_iou, best_z = iou, z.detach().clone()
+            if progress is not None:
+                progress(step, steps, best_iou)
+        return best_z[0].cpu().numpy().astype(np.float32)
+
+    # ------------------------------------------------------------------ helpers
+
+    def _require_generator(self) -> Generator:
+        if self._generator is None:
+            raise WeightsError(None, "no generator weights loaded (gan.safetensors missing)")
+        return self._generator
+
+    def _require_classifier(self) -> nn.Module:
+        if self._classifier is None:
+            raise WeightsError(None, "no classifier weights loaded (capsnet.safetensors missing)")
+        return self._classifier
+
+    def _prepare_grid(self, grid: np.ndarray, resolution: int | None = None) -> torch.Tensor:
+        """Any ``(R',R',R')`` grid -> float tensor at the network resolution on the device."""
+        from voxstudio.core.grid import resize
+
+        arr = np.asarray(grid)
+        if arr.ndim != 3:
+            raise ValueError(f"expected a 3-D voxel grid, got shape {arr.shape}")
+        size = resolution or self._classifier_resolution
+        if arr.shape != (size,) * 3:
+            arr = resize(arr, size)
+        return torch.from_numpy(np.ascontiguousarray(arr, dtype=np.float32)).to(self.device)
+
+
+@torch.no_grad()
+def _warm_up_batch_norm(generator: Generator, batches: int, batch_size: int = 32) -> None:
+    """Give an untrained generator realistic batch-norm statistics.
+
+    Fresh running statistics (mean 0, var 1) make an untrained generator output a
+    near-constant 0.5 grid in eval mode; a few train-mode passes make random_init
+    shapes vary with ``z`` like a trained model's do, which is what GUI work needs.
+    """
+    generator.train()
+    for module in generator.modules():
+        if isinstance(module, nn.BatchNorm3d):
+            module.reset_running_stats()
+            module.momentum = None  # cumulative average over the warm-up batches
+    for _ in range(batches):
+        z = torch.randn(batch_size, generator.latent_dim, device=next(generator.parameters()).device)
+        y = torch.randint(0, generator.num_classes, (batch_size,), device=z.device)
+        generator(z, y)
+    for module in generator.modules():
+        if isinstance(module, nn.BatchNorm3d):
+            module.momentum = 0.1
+    generator.eval()
+
+
+def _hard_iou(pred: torch.Tensor, target: torch.Tensor) -> torch.Tensor:
+    """IoU per batch item of boolean grids ``(B, ...)`` vs ``(1, ...)``."""
+    inter = (pred & target).flatten(1).sum(1).float()
+    union = (pred | target).flatten(1).sum(1).float()
+    return torch.where(union > 0, inter / union.clamp_min(1.0), torch.ones_like(inter))
+
+
+def _pair_present(stem: Path) -> bool:
+    tensors_path, config_path = weight_paths(stem)
+    return tensors_path.exists() or config_path.exists()
+
+
+def _load_generator(stem: Path) -> tuple[Generator, np.ndarray, np.ndarray, dict[str, Any]]:
+    """Rebuild the generator from ``gan.json`` and fill it from ``gan.safetensors``."""
+    state, config = load_weights(stem)
+    tensors_path, config_path = weight_paths(stem)
+    try:
+        arch = GANConfig.from_dict(config["architecture"])
+        classes = config["classes"]
+        if len(classes) != arch.num_classes:
+            raise ValueError(f"{len(classes)} class names for {arch.num_classes} classes")
+    except (KeyError, TypeError, ValueError) as error:
+        raise WeightsError(config_path, f"generator config is incomplete or invalid ({error})") from error
+    if DIRECTIONS_KEY not in state:
+        raise WeightsError(tensors_path, f"generator weights lack the {DIRECTIONS_KEY!r} tensor")
+    directions = state.pop(DIRECTIONS_KEY).float().numpy()
+    scales_t = state.pop(SCALES_KEY, None)
+    scales = np.ones(len(directions), np.float32) if scales_t is None else scales_t.float().numpy()
+    generator = build_generator(arch)
+    load_into(generator, state, tensors_path)
+    return generator, directions, scales, config
+
+
+def _load_classifier(stem: Path) -> tuple[nn.Module, list[str], int, dict[str, Any]]:
+    raise WeightsError(weight_paths(stem)[0], "capsule classifier support is not available yet")
+
+
+def _random_classifier(classes: Sequence[str], resolution: int) -> tuple[nn.Module | None, dict[str, Any] | None]:
+    return None, None
+
+
+def _classifier_outputs(classifier: nn.Module, x: torch.Tensor) -> dict[str, torch.Tensor]:
+    raise NotImplementedError
+
+
+def _decode_pose(classifier: nn.Module, pose: torch.Tensor, class_id: int, num_classes: int) -> torch.Tensor:
+    raise NotImplementedError
