@@ -1,0 +1,86 @@
+"""Limits and checks shared by every loader.
+
+All size checks happen *before* anything big is allocated: a hostile header that
+claims a 100000^3 grid is rejected from its numbers, not after trying to build it.
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import numpy as np
+
+from voxstudio.core.errors import VoxelFileError
+
+MAX_FILE_BYTES = 512 * 1024 * 1024
+"""Largest file any loader opens (512 MB)."""
+
+MAX_GRID_DIM = 1024
+"""Largest voxel-grid side accepted from a file header."""
+
+
+def check_readable(path: Path, max_bytes: int = MAX_FILE_BYTES) -> int:
+    """Raise :class:`VoxelFileError` unless ``path`` is a non-empty regular file within the size limit.
+
+    Returns the file size in bytes.
+    """
+    try:
+        info = path.stat()
+    except FileNotFoundError:
+        raise VoxelFileError(path, "file not found") from None
+    except OSError as error:
+        raise VoxelFileError(path, f"cannot access file ({error.strerror or error})") from None
+    if path.is_dir():
+        raise VoxelFileError(path, "is a directory, not a file")
+    if info.st_size == 0:
+        raise VoxelFileError(path, "file is empty")
+    if info.st_size > max_bytes:
+        raise VoxelFileError(
+            path, f"file is {info.st_size / 2**20:.0f} MB, over the {max_bytes / 2**20:.0f} MB limit"
+        )
+    if not os.access(path, os.R_OK):
+        raise VoxelFileError(path, "file is not readable (permission denied)")
+    return int(info.st_size)
+
+
+def read_bytes(path: Path, max_bytes: int = MAX_FILE_BYTES) -> bytes:
+    """Whole file contents after :func:`check_readable`; OS errors become VoxelFileError."""
+    check_readable(path, max_bytes)
+    try:
+        with open(path, "rb") as handle:
+            data = handle.read(max_bytes + 1)
+    except OSError as error:
+        raise VoxelFileError(path, f"cannot read file ({error.strerror or error})") from None
+    if len(data) > max_bytes:  # grew while we looked
+        raise VoxelFileError(path, f"file is over the {max_bytes / 2**20:.0f} MB limit")
+    if not data:
+        raise VoxelFileError(path, "file is empty")
+    return data
+
+
+def check_dims(path: Path | None, dims: tuple[int, ...], max_dim: int = MAX_GRID_DIM, what: str = "grid") -> None:
+    """Reject non-positive or absurd dimensions before allocating anything."""
+    if len(dims) != 3:
+        raise VoxelFileError(path, f"{what} must have 3 dimensions, got {len(dims)}")
+    for d in dims:
+        if d < 1:
+            raise VoxelFileError(path, f"{what} dimensions {tuple(dims)} must be positive")
+        if d > max_dim:
+            raise VoxelFileError(path, f"{what} dimensions {tuple(dims)} exceed the limit of {max_dim} per side")
+
+
+def as_grid_for_writing(path: Path, grid: np.ndarray, max_dim: int = MAX_GRID_DIM) -> np.ndarray:
+    """Validate a grid passed to a writer and return it as a C-contiguous bool array.
+
+    Float grids are thresholded at 0.5.
+    """
+    array = np.asarray(grid)
+    if array.ndim != 3:
+        raise VoxelFileError(path, f"cannot save a grid of shape {array.shape}: need 3 dimensions")
+    check_dims(path, tuple(int(d) for d in array.shape), max_dim)
+    if array.dtype != np.bool_:
+        if not (np.issubdtype(array.dtype, np.number)):
+            raise VoxelFileError(path, f"cannot save a grid of dtype {array.dtype}")
+        array = array > 0.5
+    return np.ascontiguousarray(array)

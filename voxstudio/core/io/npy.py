@@ -1,0 +1,81 @@
+"""``.npy`` voxel grids: a 3-D bool / integer / float array, never pickled objects.
+
+The header is parsed first with numpy's own reader (which caps the header size),
+the shape, dtype and file length are checked, and only then is the data mapped
+with ``mmap_mode="r"``, so a lying header cannot make us allocate anything big.
+Float arrays are thresholded at 0.5, integer arrays by ``!= 0``.
+"""
+
+from __future__ import annotations
+
+import io
+from pathlib import Path
+
+import numpy as np
+from numpy.lib import format as npformat
+
+from voxstudio.core.atomic import atomic_write
+from voxstudio.core.errors import VoxelFileError
+from voxstudio.core.io.common import MAX_GRID_DIM, as_grid_for_writing, check_dims, check_readable
+
+__all__ = ["read_npy", "write_npy"]
+
+_MAX_HEADER_BYTES = 10_000
+
+
+def _read_header(handle, path: Path) -> tuple[tuple[int, ...], bool, np.dtype]:
+    try:
+        version = npformat.read_magic(handle)
+        if version == (1, 0):
+            return npformat.read_array_header_1_0(handle, max_header_size=_MAX_HEADER_BYTES)
+        if version in ((2, 0), (3, 0)):
+            return npformat.read_array_header_2_0(handle, max_header_size=_MAX_HEADER_BYTES)
+    except (ValueError, SyntaxError, TypeError, EOFError, OverflowError, MemoryError, KeyError) as error:
+        raise VoxelFileError(path, f"not a valid .npy file ({error})") from None
+    raise VoxelFileError(path, f"unsupported .npy format version {version}")
+
+
+def read_npy(path: str | Path) -> np.ndarray:
+    """Read a 3-D grid from ``.npy`` as bool ``(X, Y, Z)``. Raises :class:`VoxelFileError`."""
+    path = Path(path)
+    size = check_readable(path)
+    try:
+        with open(path, "rb") as handle:
+            shape, fortran, dtype = _read_header(handle, path)
+            offset = handle.tell()
+    except OSError as error:
+        raise VoxelFileError(path, f"cannot read file ({error.strerror or error})") from None
+    if dtype.hasobject or dtype.kind not in "biuf" or dtype.subdtype is not None or dtype.names:
+        raise VoxelFileError(path, f".npy dtype {dtype} is not a plain bool / integer / float array")
+    if len(shape) != 3:
+        raise VoxelFileError(path, f".npy array has shape {shape}; a voxel grid needs 3 dimensions")
+    check_dims(path, tuple(int(d) for d in shape), MAX_GRID_DIM, what=".npy grid")
+    nbytes = int(np.prod(shape, dtype=np.int64)) * dtype.itemsize
+    if size - offset < nbytes:
+        raise VoxelFileError(path, f".npy data truncated: {size - offset} of {nbytes} bytes present")
+    try:
+        array = np.memmap(path, dtype=dtype, mode="r", offset=offset, shape=shape, order="F" if fortran else "C")
+    except (OSError, ValueError) as error:
+        raise VoxelFileError(path, f"cannot map .npy data ({error})") from None
+    if dtype.kind == "b":
+        # Bytes other than 0/1 in a bool array are corrupt data; normalise them.
+        grid = np.asarray(array).view(np.uint8) != 0 if dtype.itemsize == 1 else np.array(array, dtype=bool)
+    elif dtype.kind == "f":
+        grid = np.asarray(array) > 0.5
+    else:
+        grid = np.asarray(array) != 0
+    del array
+    return np.ascontiguousarray(grid)
+
+
+def write_npy(path: str | Path, grid: np.ndarray) -> None:
+    """Write a grid as a bool ``.npy`` atomically (float grids thresholded at 0.5)."""
+    path = Path(path)
+    occupancy = as_grid_for_writing(path, grid)
+    buffer = io.BytesIO()
+    np.save(buffer, occupancy, allow_pickle=False)
+    try:
+        with atomic_write(path) as handle:
+            handle.write(buffer.getvalue())
+    except OSError as error:
+        raise VoxelFileError(path, f"cannot write file ({error.strerror or error})") from None
