@@ -1,0 +1,94 @@
+"""A deliberately small TrainTask (and data) for the training-loop and DDP tests.
+
+It uses randomness in every place a real task does (input noise in the step,
+dropout, sampling in evaluate) so that exact-resume tests would catch a
+generator that is not saved or restored.
+"""
+
+from __future__ import annotations
+
+import os
+import signal
+from pathlib import Path
+
+import numpy as np
+import torch
+from torch import nn
+from torch.nn import functional as F
+
+from voxstudio.models.weights import save_weights
+
+
+def tiny_dataset(n: int = 48, resolution: int = 8, classes: int = 3, seed: int = 0) -> tuple[np.ndarray, np.ndarray]:
+    """Noisy slabs: class c fills the c-th third of the grid along x."""
+    rng = np.random.default_rng(seed)
+    labels = np.arange(n) % classes
+    voxels = rng.random((n, resolution, resolution, resolution)) < 0.1
+    width = resolution // classes
+    for i, label in enumerate(labels):
+        voxels[i, label * width:(label + 1) * width] |= rng.random((width, resolution, resolution)) < 0.7
+    return voxels, labels.astype(np.int64)
+
+
+class TinyTask:
+    name = "tiny"
+
+    def __init__(
+        self,
+        resolution: int = 8,
+        classes: int = 3,
+        dropout: float = 0.2,
+        noise: float = 0.1,
+        interrupt_at: int | None = None,
+        sigint_at: int | None = None,
+        model_seed: int = 0,
+    ) -> None:
+        torch.manual_seed(model_seed)
+        self.model = nn.Sequential(
+            nn.Flatten(), nn.Linear(resolution**3, 16), nn.ReLU(), nn.Dropout(dropout), nn.Linear(16, classes)
+        )
+        self.noise = noise
+        self.interrupt_at = interrupt_at
+        self.sigint_at = sigint_at
+        self.net: nn.Module = self.model
+        self._optimizer: torch.optim.Optimizer | None = None
+        self.steps_seen: list[int] = []
+        self.epochs_started: list[int] = []
+
+    def modules(self) -> dict[str, nn.Module]:
+        return {"model": self.model}
+
+    def bind(self, wrapped: dict[str, nn.Module], device: torch.device) -> None:
+        self.net = wrapped["model"]
+
+    def optimizers(self) -> dict[str, torch.optim.Optimizer]:
+        if self._optimizer is None:
+            self._optimizer = torch.optim.Adam(self.model.parameters(), lr=1e-2)
+        return {"adam": self._optimizer}
+
+    def on_epoch_start(self, epoch: int) -> None:
+        self.epochs_started.append(epoch)
+        for group in self.optimizers()["adam"].param_groups:
+            group["lr"] = 1e-2 * 0.5**epoch
+
+    def train_step(self, voxels: torch.Tensor, labels: torch.Tensor, step: int) -> dict[str, float]:
+        self.steps_seen.append(step)
+        if self.sigint_at is not None and step == self.sigint_at:
+            os.kill(os.getpid(), signal.SIGINT)  # a real Ctrl-C arriving mid-step
+        noisy = voxels + self.noise * torch.randn_like(voxels)
+        if self.interrupt_at is not None and step == self.interrupt_at:
+            raise KeyboardInterrupt  # after consuming randomness, before the update
+        optimizer = self.optimizers()["adam"]
+        optimizer.zero_grad(set_to_none=True)
+        loss = F.cross_entropy(self.net(noisy), labels)
+        loss.backward()
+        optimizer.step()
+        return {"loss": float(loss.detach())}
+
+    def evaluate(self, epoch: int) -> dict[str, float]:
+        torch.rand(100)  # evaluation randomness must not change training
+        np.random.rand(10)
+        return {"eval_metric": float(epoch)}
+
+    def export_weights(self, out_dir: Path) -> None:
+        save_weights(Path(out_dir) / "tiny", self.model, {"architecture": "tiny"})
