@@ -20,11 +20,14 @@ MAX_GRID_DIM = 1024
 """Largest voxel-grid side accepted from a file header."""
 
 
-def check_readable(path: Path, max_bytes: int = MAX_FILE_BYTES) -> int:
+def check_readable(path: Path, max_bytes: int | None = None) -> int:
     """Raise :class:`VoxelFileError` unless ``path`` is a non-empty regular file within the size limit.
 
+    ``max_bytes`` defaults to :data:`MAX_FILE_BYTES` (looked up at call time).
     Returns the file size in bytes.
     """
+    if max_bytes is None:
+        max_bytes = MAX_FILE_BYTES
     try:
         info = path.stat()
     except FileNotFoundError:
@@ -44,12 +47,15 @@ def check_readable(path: Path, max_bytes: int = MAX_FILE_BYTES) -> int:
     return int(info.st_size)
 
 
-def read_bytes(path: Path, max_bytes: int = MAX_FILE_BYTES) -> bytes:
+def read_bytes(path: Path, max_bytes: int | None = None) -> bytes:
     """Whole file contents after :func:`check_readable`; OS errors become VoxelFileError."""
-    check_readable(path, max_bytes)
+    if max_bytes is None:
+        max_bytes = MAX_FILE_BYTES
+    size = check_readable(path, max_bytes)
     try:
         with open(path, "rb") as handle:
-            data = handle.read(max_bytes + 1)
+            # read(n) pre-allocates n bytes, so ask for what stat reported (+1 to notice growth)
+            data = handle.read(min(size, max_bytes) + 1)
     except OSError as error:
         raise VoxelFileError(path, f"cannot read file ({error.strerror or error})") from None
     if len(data) > max_bytes:  # grew while we looked

@@ -23,14 +23,36 @@ __all__ = ["read_npy", "write_npy"]
 _MAX_HEADER_BYTES = 10_000
 
 
+def _check_header_length(handle, path: Path) -> None:
+    """Reject an absurd header length from its 2/4 length bytes.
+
+    numpy's own reader calls ``read(header_len)`` (allocating up to 4 GB for a v2
+    header) *before* applying its size cap, so we look first and rewind.
+    """
+    prefix = handle.read(12)
+    handle.seek(0)
+    if len(prefix) < 10 or not prefix.startswith(b"\x93NUMPY"):
+        raise VoxelFileError(path, "not a .npy file (missing '\\x93NUMPY' magic)")
+    major = prefix[6]
+    if major == 1:
+        length = int.from_bytes(prefix[8:10], "little")
+    elif major in (2, 3) and len(prefix) == 12:
+        length = int.from_bytes(prefix[8:12], "little")
+    else:
+        raise VoxelFileError(path, f"unsupported or truncated .npy header (version byte {major})")
+    if length > _MAX_HEADER_BYTES:
+        raise VoxelFileError(path, f".npy header claims {length} bytes; more than {_MAX_HEADER_BYTES} is not a voxel grid")
+
+
 def _read_header(handle, path: Path) -> tuple[tuple[int, ...], bool, np.dtype]:
+    _check_header_length(handle, path)
     try:
         version = npformat.read_magic(handle)
         if version == (1, 0):
             return npformat.read_array_header_1_0(handle, max_header_size=_MAX_HEADER_BYTES)
         if version in ((2, 0), (3, 0)):
             return npformat.read_array_header_2_0(handle, max_header_size=_MAX_HEADER_BYTES)
-    except (ValueError, SyntaxError, TypeError, EOFError, OverflowError, MemoryError, KeyError) as error:
+    except Exception as error:  # numpy's header parser raises ValueError, SyntaxError, TokenError, ...
         raise VoxelFileError(path, f"not a valid .npy file ({error})") from None
     raise VoxelFileError(path, f"unsupported .npy format version {version}")
 
