@@ -113,6 +113,7 @@ def compute_directions(
     batch_size: int = 128,
     seed: int = 0,
     calibrate: bool = True,
+    calibration_samples: int = 64,
 ) -> tuple[np.ndarray, np.ndarray]:
     """Meaningful latent slider directions: ``(directions (K, D), scales (K,))``.
 
@@ -149,7 +150,7 @@ def compute_directions(
     q = q * torch.sign(torch.diagonal(r)).where(torch.diagonal(r) != 0, torch.ones(k, dtype=q.dtype))
     directions = q.T.float().numpy().astype(np.float32)  # (k, D), orthonormal rows
     if calibrate:
-        scales = calibrate_scales(generator, directions, seed=seed)
+        scales = calibrate_scales(generator, directions, num_samples=calibration_samples, seed=seed)
     else:
         scales = np.ones(k, dtype=np.float32)
     return directions, scales

@@ -1,0 +1,180 @@
+"""Generator / discriminator / losses / EMA / training-step behaviour of the voxel GAN."""
+
+from __future__ import annotations
+
+from types import SimpleNamespace
+
+import numpy as np
+import pytest
+import torch
+
+from voxstudio.models.gan import (
+    Discriminator,
+    GANConfig,
+    Generator,
+    d_hinge_loss,
+    ema_decay,
+    g_hinge_loss,
+    make_ema,
+    update_ema,
+)
+from voxstudio.training.gan_task import GANTrainConfig, make_task, translate_xy
+
+torch.set_num_threads(1)
+
+
+@pytest.mark.parametrize("resolution", [32, 64])
+def test_generator_shapes_and_range(resolution: int) -> None:
+    torch.manual_seed(0)
+    g = Generator(num_classes=4, latent_dim=16, resolution=resolution, base_channels=4, embed_dim=4)
+    z = torch.randn(3, 16)
+    y = torch.tensor([0, 1, 3])
+    out = g(z, y)
+    assert out.shape == (3, resolution, resolution, resolution)
+    assert float(out.min()) >= 0.0 and float(out.max()) <= 1.0
+    torch.testing.assert_close(torch.sigmoid(g.logits(z, y)), out)
+
+
+@pytest.mark.parametrize("resolution", [32, 64])
+def test_discriminator_scores_one_per_sample(resolution: int) -> None:
+    torch.manual_seed(0)
+    d = Discriminator(num_classes=4, resolution=resolution, base_channels=4)
+    x = torch.rand(2, resolution, resolution, resolution)
+    assert d(x, torch.tensor([0, 2])).shape == (2,)
+
+
+def test_projection_discriminator_depends_on_class() -> None:
+    torch.manual_seed(0)
+    d = Discriminator(num_classes=3, resolution=32, base_channels=4).eval()
+    x = torch.rand(1, 32, 32, 32).expand(3, -1, -1, -1)
+    scores = d(x, torch.tensor([0, 1, 2]))
+    assert len(set(np.round(scores.detach().numpy(), 6).tolist())) == 3
+
+
+def test_generator_depends_on_class() -> None:
+    torch.manual_seed(0)
+    g = Generator(num_classes=3, latent_dim=8, base_channels=4, embed_dim=4)
+    z = torch.randn(1, 8).expand(2, -1)
+    out = g.sample(z, torch.tensor([0, 2]))
+    assert not torch.allclose(out[0], out[1])
+
+
+def test_config_rejects_unsupported_resolution() -> None:
+    with pytest.raises(ValueError, match="resolution"):
+        GANConfig(num_classes=3, resolution=48)
+    assert GANConfig(num_classes=3, resolution=64, base_channels=8).g_channels == [64, 32, 16, 8]
+
+
+def test_hinge_losses() -> None:
+    real = torch.tensor([2.0, 0.5, -1.0])
+    fake = torch.tensor([-2.0, 0.0, 1.0])
+    # relu(1 - real) = [0, 0.5, 2]; relu(1 + fake) = [0, 1, 2]
+    assert d_hinge_loss(real, fake).item() == pytest.approx((2.5 + 3.0) / 3)
+    assert g_hinge_loss(fake).item() == pytest.approx(1.0 / 3)
+
+
+def test_ema_update_and_warmup() -> None:
+    model = torch.nn.Linear(3, 2)
+    ema = make_ema(model)  # type: ignore[arg-type]
+    assert all(not p.requires_grad for p in ema.parameters())
+    with torch.no_grad():
+        for p in model.parameters():
+            p.add_(1.0)
+    before = [p.clone() for p in ema.parameters()]
+    update_ema(ema, model, decay=0.75)
+    for e, b, m in zip(ema.parameters(), before, model.parameters()):
+        torch.testing.assert_close(e, 0.75 * b + 0.25 * m)
+    assert ema_decay(0) == pytest.approx(0.1)
+    assert ema_decay(10) < ema_decay(100) < ema_decay(10**6) == pytest.approx(0.999)
+
+
+def test_ema_copies_batchnorm_statistics() -> None:
+    g = Generator(num_classes=2, latent_dim=8, base_channels=4, embed_dim=4)
+    ema = make_ema(g)
+    g.train()
+    g(torch.randn(4, 8), torch.tensor([0, 1, 0, 1]))
+    update_ema(ema, g, decay=0.999)
+    for e, m in zip(ema.buffers(), g.buffers()):
+        torch.testing.assert_close(e, m)
+
+
+def test_sample_batched_equals_per_sample_and_keeps_mode() -> None:
+    torch.manual_seed(0)
+    g = Generator(num_classes=3, latent_dim=8, base_channels=4, embed_dim=4)
+    g.train()
+    z = torch.randn(4, 8)
+    y = torch.tensor([0, 1, 2, 1])
+    batched = g.sample(z, y)
+    singles = torch.stack([g.sample(z[i], int(y[i]))[0] for i in range(4)])
+    torch.testing.assert_close(batched, singles, atol=1e-5, rtol=1e-5)
+    assert g.training, "sample() must restore the training mode"
+    assert not batched.requires_grad and batched.dtype == torch.float32
+
+
+def test_sample_validates_inputs() -> None:
+    g = Generator(num_classes=3, latent_dim=8, base_channels=4, embed_dim=4)
+    with pytest.raises(ValueError, match="CUDA"):
+        g.sample(torch.randn(1, 8), 0, half=True)
+    with pytest.raises(ValueError, match="class id"):
+        g.sample(torch.randn(2, 8), 3)
+    with pytest.raises(ValueError, match="latents"):
+        g.sample(torch.randn(2, 8), torch.tensor([0, 1, 2]))
+
+
+@pytest.mark.skipif(not torch.cuda.is_available(), reason="needs CUDA")
+def test_sample_half_on_cuda_matches_fp32() -> None:
+    g = Generator(num_classes=3, latent_dim=8, base_channels=4, embed_dim=4).cuda()
+    z = torch.randn(2, 8, device="cuda")
+    full = g.sample(z, 1)
+    half = g.sample(z, 1, half=True)
+    assert half.dtype == torch.float32
+    assert float((full - half).abs().max()) < 0.02
+
+
+def test_translate_xy_moves_voxels_without_wrapping() -> None:
+    x = torch.zeros(64, 8, 8, 8)
+    x[:, 0, 4, 2] = 1.0  # on the -x border: a negative x shift must drop it, not wrap
+    x[:, 4, 4, 5] = 1.0
+    out = translate_xy(x, 2, generator=torch.Generator().manual_seed(0))
+    assert torch.equal(out[:, :, :, 5].sum(dim=(1, 2)), torch.ones(64))  # interior voxel survives
+    assert torch.equal(out[:, :, :, [0, 1, 3, 4, 6, 7]], torch.zeros(64, 8, 8, 6))  # z untouched
+    border_kept = out[:, :, :, 2].sum(dim=(1, 2))
+    assert 0 < int(border_kept.sum()) < 64  # shifted off the grid for some samples, never wrapped
+    assert float(out[:, 6:, :, 2].sum()) == 0.0
+    assert torch.equal(translate_xy(x, 0), x)
+
+
+def _toy_set(n: int = 16, resolution: int = 32) -> SimpleNamespace:
+    rng = np.random.default_rng(0)
+    vox = np.zeros((n, resolution, resolution, resolution), bool)
+    labels = np.arange(n) % 2
+    for i in range(n):
+        w = int(rng.integers(6, 20))
+        lo = (resolution - w) // 2
+        if labels[i] == 0:
+            vox[i, lo : lo + w, lo : lo + w, :w] = True
+        else:
+            vox[i, lo : lo + w, lo : lo + w, w - 2 : w] = True
+    return SimpleNamespace(voxels=vox, labels=labels.astype(np.int64), classes=["box", "slab"], resolution=resolution)
+
+
+def test_gan_steps_change_weights_and_ema(tmp_path) -> None:
+    torch.manual_seed(0)
+    data = _toy_set()
+    from voxstudio.training.gan_task import GANTaskOptions
+
+    task = make_task(data, torch.device("cpu"), run_dir=tmp_path, reference=data,
+                     options=GANTaskOptions(base_channels=4, latent_dim=16, train=GANTrainConfig(eval_per_class=4)))
+    g0 = {k: v.clone() for k, v in task.generator.state_dict().items()}
+    d0 = {k: v.clone() for k, v in task.discriminator.state_dict().items()}
+    e0 = {k: v.clone() for k, v in task.ema.state_dict().items()}
+    x, y = torch.from_numpy(data.voxels[:8]), torch.from_numpy(data.labels[:8])
+    for step in range(3):
+        out = task.train_step(x, y, step)
+        assert set(out) >= {"d_loss", "g_loss"} and all(np.isfinite(v) for v in out.values())
+    for before, module in ((g0, task.generator), (d0, task.discriminator), (e0, task.ema)):
+        after = module.state_dict()
+        assert any(not torch.equal(before[k], after[k]) for k in before if after[k].is_floating_point())
+    metrics = task.evaluate(0)
+    assert set(metrics) == {"cov", "mmd", "1nna"}
+    assert (tmp_path / "samples" / "epoch_001.png").is_file()
