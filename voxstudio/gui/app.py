@@ -1,0 +1,73 @@
+"""Application start-up: ``run(argv) -> int`` (used by main.py and ``voxstudio gui``).
+
+Creates the QApplication and the window, then starts loading the model in the
+background: the window is on screen before the weights are read.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any
+
+import voxstudio.gui  # noqa: F401 - pins QT_API before pyvistaqt is imported
+
+
+def add_arguments(parser: argparse.ArgumentParser) -> None:
+    """Options shared by ``python main.py`` and ``voxstudio gui``."""
+    parser.add_argument("file", nargs="?", type=Path, help="voxel or mesh file to open at start-up")
+    parser.add_argument("--weights", type=Path, default=None,
+                        help="folder with gan.* / capsnet.* weights (default: shipped weights, or $VOXSTUDIO_WEIGHTS)")
+    parser.add_argument("--device", default="auto", help="auto | cpu | cuda | cuda:N (default: auto)")
+    parser.add_argument("--random-init", action="store_true",
+                        help="use untrained networks instead of weights (development without weights)")
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="voxstudio-gui", description="VoxStudio desktop application.")
+    add_arguments(parser)
+    return parser
+
+
+def engine_factory_for(args: argparse.Namespace) -> Any:
+    """The callable the worker runs to build the engine (never run on the GUI thread)."""
+    from voxstudio.gui.main_window import default_engine_factory
+
+    if not getattr(args, "random_init", False):
+        return default_engine_factory(args.weights, args.device)
+    device = "cpu" if args.device == "auto" else args.device
+
+    def factory() -> Any:
+        from voxstudio.models.engine import VoxelEngine
+
+        return VoxelEngine.random_init(device=device)
+
+    return factory
+
+
+def launch(args: argparse.Namespace, qt_argv: Sequence[str]) -> int:
+    """Open the window for parsed ``args`` and run the event loop."""
+    from PySide6.QtWidgets import QApplication
+
+    from voxstudio.gui.main_window import MainWindow, app_icon
+    from voxstudio.gui.settings import APPLICATION, ORGANISATION
+
+    app = QApplication.instance() or QApplication(list(qt_argv))
+    app.setOrganizationName(ORGANISATION)
+    app.setApplicationName(APPLICATION)
+    app.setApplicationDisplayName("VoxStudio")
+    app.setWindowIcon(app_icon())
+    window = MainWindow(engine_factory=engine_factory_for(args))
+    window.show()
+    if args.file is not None:
+        window.open_path(args.file)
+    return int(app.exec())
+
+
+def run(argv: Sequence[str] | None = None) -> int:
+    """Run the GUI until the window closes; ``argv`` is ``sys.argv``-like."""
+    argv = list(sys.argv if argv is None else argv)
+    args = build_parser().parse_args([str(a) for a in argv[1:] if not str(a).startswith("-platform")])
+    return launch(args, argv[:1])

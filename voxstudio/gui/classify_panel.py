@@ -1,0 +1,113 @@
+"""Classify panel: open a file, classify it (or the generated shape), show results.
+
+Holds the probability chart, the reconstruction toggle and an (empty for now)
+pose-explorer section reserved for the capsule pose sliders of a later issue.
+Like the generate panel it only emits intents; the window talks to the worker.
+"""
+
+from __future__ import annotations
+
+from PySide6.QtCore import Signal
+from PySide6.QtWidgets import (
+    QCheckBox,
+    QGroupBox,
+    QHBoxLayout,
+    QLabel,
+    QPushButton,
+    QVBoxLayout,
+    QWidget,
+)
+
+from voxstudio.gui.probability_chart import ProbabilityChart
+from voxstudio.gui.requests import ClassifyOutcome, EngineInfo
+
+
+class ClassifyPanel(QWidget):
+    """File input, class probabilities, reconstruction toggle, pose-explorer slot."""
+
+    openRequested = Signal()
+    classifyRequested = Signal()
+    liveToggled = Signal(bool)
+    reconstructionToggled = Signal(bool)
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.open_button = QPushButton("Open file\u2026")
+        self.open_button.setToolTip(
+            "Open .binvox .vox .npy .off .obj .stl .ply .glb (Ctrl+O), or drop a file on the window"
+        )
+        self.classify_button = QPushButton("Classify current")
+        self.classify_button.setToolTip("Classify the shape in the view (Ctrl+K)")
+        buttons = QHBoxLayout()
+        buttons.addWidget(self.open_button)
+        buttons.addWidget(self.classify_button)
+
+        self.source_label = QLabel("No file opened")
+        self.source_label.setWordWrap(True)
+        self.live_check = QCheckBox("Classify generated shapes live")
+        self.recon_check = QCheckBox("Show reconstruction beside the input")
+        self.recon_check.setChecked(True)
+
+        results = QGroupBox("Class probabilities")
+        self.chart = ProbabilityChart()
+        self.result_label = QLabel("")
+        self.result_label.setWordWrap(True)
+        results_layout = QVBoxLayout(results)
+        results_layout.addWidget(self.chart)
+        results_layout.addWidget(self.result_label)
+
+        self.status = QLabel("Loading model\u2026")
+        self.status.setWordWrap(True)
+        self.status.setStyleSheet("color: palette(mid);")
+
+        # Reserved: capsule pose sliders (decode_pose) arrive with a later issue.
+        self.pose_box = QGroupBox("Pose explorer")
+        pose_layout = QVBoxLayout(self.pose_box)
+        pose_note = QLabel("Capsule pose sliders will appear here.")
+        pose_note.setWordWrap(True)
+        pose_note.setEnabled(False)
+        pose_layout.addWidget(pose_note)
+        self.pose_box.setEnabled(False)
+
+        layout = QVBoxLayout(self)
+        layout.addWidget(self.status)
+        layout.addLayout(buttons)
+        layout.addWidget(self.source_label)
+        layout.addWidget(self.live_check)
+        layout.addWidget(self.recon_check)
+        layout.addWidget(results)
+        layout.addWidget(self.pose_box)
+        layout.addStretch(1)
+
+        self.open_button.clicked.connect(self.openRequested)
+        self.classify_button.clicked.connect(self.classifyRequested)
+        self.live_check.toggled.connect(self.liveToggled)
+        self.recon_check.toggled.connect(self.reconstructionToggled)
+        self.set_engine(None)
+
+    def set_engine(self, info: EngineInfo | None, message: str = "Loading model\u2026", loading: bool = True) -> None:
+        """Enable classification when the engine has a classifier; files always open."""
+        available = info is not None and info.has_classifier
+        if info is not None and not info.has_classifier:
+            message = "This model has no classifier."
+        for widget in (self.classify_button, self.live_check, self.recon_check):
+            widget.setEnabled(available)
+        self.chart.setEnabled(available)
+        self.status.setVisible(not available)
+        self.status.setText("" if available else message)
+        if not available:
+            self.chart.clear("Waiting for the model\u2026" if loading and info is None else "Classifier unavailable")
+
+    def is_available(self) -> bool:
+        return self.classify_button.isEnabled()
+
+    def set_source(self, text: str) -> None:
+        self.source_label.setText(text)
+
+    def show_outcome(self, outcome: ClassifyOutcome, subject: str) -> None:
+        self.chart.set_probabilities(outcome.classes, outcome.probabilities)
+        top = outcome.classes[outcome.predicted]
+        prob = float(outcome.probabilities[outcome.predicted])
+        self.result_label.setText(
+            f"<b>{subject}</b> looks like a <b>{top}</b> ({100 * prob:.1f}%) \u00b7 {outcome.classify_ms:.0f} ms"
+        )

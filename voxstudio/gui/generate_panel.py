@@ -1,0 +1,309 @@
+"""Generate panel: class, seed, latent-direction sliders, interpolation, animation.
+
+The panel owns no engine: it only turns its controls into a ``GenerateParams``
+and emits ``paramsChanged`` (once per user change, once per animation tick). The
+window submits that to the worker, whose latest-wins slot absorbs floods.
+"""
+
+from __future__ import annotations
+
+import random
+from collections.abc import Sequence
+
+from PySide6.QtCore import Qt, QTimer, Signal
+from PySide6.QtWidgets import (
+    QComboBox,
+    QFormLayout,
+    QGridLayout,
+    QGroupBox,
+    QHBoxLayout,
+    QLabel,
+    QPushButton,
+    QSizePolicy,
+    QSlider,
+    QSpinBox,
+    QVBoxLayout,
+    QWidget,
+)
+
+from voxstudio.gui.requests import EngineInfo, GenerateParams
+
+SEED_MAX = 2**31 - 1
+SLIDER_LIMIT = 3.0  # slider units (1.0 = the direction's saved scale)
+SLIDER_STEPS = 100  # integer steps per unit
+T_STEPS = 1000
+ANIMATION_INTERVAL_MS = 33
+ANIMATION_MODES = ("A \u21c4 B", "Random walk")
+
+
+class LatentSlider(QWidget):
+    """Label + horizontal slider + value readout for one latent direction."""
+
+    valueChanged = Signal(float)
+
+    def __init__(self, name: str, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.name = QLabel(name)
+        self.name.setMinimumWidth(52)
+        self.slider = QSlider(Qt.Orientation.Horizontal)
+        limit = int(SLIDER_LIMIT * SLIDER_STEPS)
+        self.slider.setRange(-limit, limit)
+        self.slider.setSingleStep(5)
+        self.slider.setPageStep(50)
+        self.slider.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Fixed)
+        self.readout = QLabel()
+        self.readout.setMinimumWidth(40)
+        self.readout.setAlignment(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
+        layout = QHBoxLayout(self)
+        layout.setContentsMargins(0, 0, 0, 0)
+        layout.addWidget(self.name)
+        layout.addWidget(self.slider, 1)
+        layout.addWidget(self.readout)
+        self.slider.valueChanged.connect(self._on_slider)
+        self._update_readout()
+
+    def value(self) -> float:
+        return self.slider.value() / SLIDER_STEPS
+
+    def set_value(self, value: float, emit: bool = True) -> None:
+        """Set in slider units; ``emit=False`` updates silently (batch changes)."""
+        ticks = round(max(-SLIDER_LIMIT, min(SLIDER_LIMIT, value)) * SLIDER_STEPS)
+        if not emit:
+            blocked = self.slider.blockSignals(True)
+            self.slider.setValue(ticks)
+            self.slider.blockSignals(blocked)
+            self._update_readout()
+        else:
+            self.slider.setValue(ticks)
+
+    def _on_slider(self, _ticks: int) -> None:
+        self._update_readout()
+        self.valueChanged.emit(self.value())
+
+    def _update_readout(self) -> None:
+        self.readout.setText(f"{self.value():+.2f}")
+
+
+class GeneratePanel(QWidget):
+    """Controls that define the generated shape."""
+
+    paramsChanged = Signal()
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self._rng = random.Random()
+        self.sliders: list[LatentSlider] = []
+        self._anim_direction = 1.0
+        self._velocity: list[float] = []
+
+        self.status = QLabel("Loading model\u2026")
+        self.status.setWordWrap(True)
+        self.status.setStyleSheet("color: palette(mid);")
+
+        self.class_combo = QComboBox()
+        self.class_combo.setSizeAdjustPolicy(QComboBox.SizeAdjustPolicy.AdjustToContents)
+        self.seed = QSpinBox()
+        self.seed.setRange(0, SEED_MAX)
+        self.seed.setKeyboardTracking(False)
+        self.random_button = QPushButton("Random")
+        self.random_button.setToolTip("Random seed (Ctrl+R)")
+        self.reset_button = QPushButton("Reset")
+        self.reset_button.setToolTip("Sliders and interpolation back to zero")
+        seed_row = QHBoxLayout()
+        seed_row.addWidget(self.seed, 1)
+        seed_row.addWidget(self.random_button)
+        seed_row.addWidget(self.reset_button)
+
+        form = QFormLayout()
+        form.setFieldGrowthPolicy(QFormLayout.FieldGrowthPolicy.AllNonFixedFieldsGrow)
+        form.addRow("Class", self.class_combo)
+        form.addRow("Seed", seed_row)
+
+        self.sliders_box = QGroupBox("Latent directions")
+        self.sliders_layout = QVBoxLayout(self.sliders_box)
+        self.sliders_layout.setSpacing(2)
+
+        interp = QGroupBox("Interpolation")
+        self.seed_b = QSpinBox()
+        self.seed_b.setRange(0, SEED_MAX)
+        self.seed_b.setValue(1)
+        self.seed_b.setKeyboardTracking(False)
+        self.random_b_button = QPushButton("Random")
+        self.t_slider = QSlider(Qt.Orientation.Horizontal)
+        self.t_slider.setRange(0, T_STEPS)
+        self.t_readout = QLabel("0.00")
+        self.t_readout.setMinimumWidth(32)
+        self.animate_button = QPushButton("Animate")
+        self.animate_button.setCheckable(True)
+        self.animate_mode = QComboBox()
+        self.animate_mode.addItems(ANIMATION_MODES)
+        grid = QGridLayout(interp)
+        grid.addWidget(QLabel("Seed B"), 0, 0)
+        grid.addWidget(self.seed_b, 0, 1)
+        grid.addWidget(self.random_b_button, 0, 2)
+        grid.addWidget(QLabel("A \u2192 B"), 1, 0)
+        grid.addWidget(self.t_slider, 1, 1)
+        grid.addWidget(self.t_readout, 1, 2)
+        grid.addWidget(self.animate_mode, 2, 0, 1, 2)
+        grid.addWidget(self.animate_button, 2, 2)
+        grid.setColumnStretch(1, 1)
+
+        layout = QVBoxLayout(self)
+        layout.addWidget(self.status)
+        layout.addLayout(form)
+        layout.addWidget(self.sliders_box)
+        layout.addWidget(interp)
+        layout.addStretch(1)
+
+        self.timer = QTimer(self)
+        self.timer.setInterval(ANIMATION_INTERVAL_MS)
+        self.timer.timeout.connect(self._animation_tick)
+
+        self.class_combo.currentIndexChanged.connect(self._changed)
+        self.seed.valueChanged.connect(self._changed)
+        self.seed_b.valueChanged.connect(self._changed)
+        self.t_slider.valueChanged.connect(self._on_t)
+        self.random_button.clicked.connect(self.randomise_seed)
+        self.random_b_button.clicked.connect(self._randomise_seed_b)
+        self.reset_button.clicked.connect(self.reset)
+        self.animate_button.toggled.connect(self.set_animating)
+        self.set_engine(None)
+
+    # -- engine ----------------------------------------------------------------------
+    def set_engine(self, info: EngineInfo | None, message: str = "Loading model\u2026", loading: bool = True) -> None:
+        """Populate classes and sliders from the engine, or disable (``None``)."""
+        available = info is not None and info.has_generator
+        if info is not None and not info.has_generator:
+            message = "This model has no generator."
+        blocked = self.class_combo.blockSignals(True)
+        self.class_combo.clear()
+        if info is not None:
+            self.class_combo.addItems(list(info.classes))
+        self.class_combo.blockSignals(blocked)
+        self._build_sliders(info.n_directions if info is not None else 8)
+        self.status.setVisible(not available)
+        self.status.setText("" if available else message)
+        for widget in self._controls():
+            widget.setEnabled(available)
+        if not available:
+            self.set_animating(False)
+
+    def is_available(self) -> bool:
+        return self.class_combo.isEnabled()
+
+    def _controls(self) -> Sequence[QWidget]:
+        return (
+            self.class_combo, self.seed, self.random_button, self.reset_button, self.sliders_box,
+            self.seed_b, self.random_b_button, self.t_slider, self.animate_button, self.animate_mode,
+        )
+
+    def _build_sliders(self, count: int) -> None:
+        if len(self.sliders) == count:
+            return
+        for slider in self.sliders:
+            self.sliders_layout.removeWidget(slider)
+            slider.deleteLater()
+        self.sliders = []
+        for index in range(count):
+            slider = LatentSlider(f"Mode {index + 1}")
+            slider.valueChanged.connect(self._changed)
+            self.sliders_layout.addWidget(slider)
+            self.sliders.append(slider)
+        self._velocity = [0.0] * count
+
+    # -- state -----------------------------------------------------------------------
+    def params(self) -> GenerateParams:
+        return GenerateParams(
+            class_id=max(0, self.class_combo.currentIndex()),
+            seed_a=int(self.seed.value()),
+            seed_b=int(self.seed_b.value()),
+            t=self.t_slider.value() / T_STEPS,
+            sliders=tuple(slider.value() for slider in self.sliders),
+        )
+
+    def class_name(self) -> str:
+        return self.class_combo.currentText()
+
+    def describe(self) -> str:
+        """Short title for the viewport, e.g. "chair \u00b7 seed 42"."""
+        p = self.params()
+        text = f"{self.class_name()} \u00b7 seed {p.seed_a}"
+        if p.t > 0:
+            text += f" \u2192 {p.seed_b} ({p.t:.2f})"
+        return text
+
+    def set_class(self, index: int) -> None:
+        self.class_combo.setCurrentIndex(index)
+
+    def set_slider_values(self, values: Sequence[float]) -> None:
+        """Set all sliders at once, emitting a single ``paramsChanged``."""
+        for slider, value in zip(self.sliders, values):
+            slider.set_value(value, emit=False)
+        self._changed()
+
+    def randomise_seed(self) -> None:
+        if self.is_available():
+            self.seed.setValue(self._rng.randrange(SEED_MAX))
+
+    def _randomise_seed_b(self) -> None:
+        self.seed_b.setValue(self._rng.randrange(SEED_MAX))
+
+    def reset(self) -> None:
+        """Sliders and interpolation to zero (one regeneration)."""
+        for slider in self.sliders:
+            slider.set_value(0.0, emit=False)
+        blocked = self.t_slider.blockSignals(True)
+        self.t_slider.setValue(0)
+        self.t_slider.blockSignals(blocked)
+        self._update_t_readout()
+        self._velocity = [0.0] * len(self.sliders)
+        self._changed()
+
+    def _on_t(self, _value: int) -> None:
+        self._update_t_readout()
+        self._changed()
+
+    def _update_t_readout(self) -> None:
+        self.t_readout.setText(f"{self.t_slider.value() / T_STEPS:.2f}")
+
+    def _changed(self, *_args: object) -> None:
+        if self.is_available():
+            self.paramsChanged.emit()
+
+    # -- animation ---------------------------------------------------------------------
+    def set_animating(self, on: bool) -> None:
+        """Start/stop the QTimer that plays A \u21c4 B or a random walk of the sliders."""
+        on = bool(on) and self.is_available()
+        if self.animate_button.isChecked() != on:
+            blocked = self.animate_button.blockSignals(True)
+            self.animate_button.setChecked(on)
+            self.animate_button.blockSignals(blocked)
+        self.animate_button.setText("Stop" if on else "Animate")
+        if on:
+            self.timer.start()
+        else:
+            self.timer.stop()
+
+    def is_animating(self) -> bool:
+        return self.timer.isActive()
+
+    def _animation_tick(self) -> None:
+        if self.animate_mode.currentIndex() == 0:
+            t = self.t_slider.value() / T_STEPS + self._anim_direction * 0.02
+            if t >= 1.0 or t <= 0.0:
+                self._anim_direction = -self._anim_direction
+                t = min(1.0, max(0.0, t))
+            self.t_slider.setValue(round(t * T_STEPS))  # emits one paramsChanged
+            return
+        # Random walk: damped random velocity per slider, reflected at +-2.5.
+        limit = 2.5
+        values = []
+        for index, slider in enumerate(self.sliders):
+            v = 0.85 * self._velocity[index] + self._rng.gauss(0.0, 0.04)
+            x = slider.value() + v
+            if abs(x) > limit:
+                x = max(-limit, min(limit, x))
+                v = -v
+            self._velocity[index] = v
+            values.append(x)
+        self.set_slider_values(values)

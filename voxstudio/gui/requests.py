@@ -1,0 +1,136 @@
+"""Plain data passed between the GUI thread and the engine worker.
+
+Everything here is immutable-by-convention Python / numpy / pyvista data: the GUI
+thread builds requests, the worker answers with results. Nothing here touches Qt
+or torch, so both sides can import it freely.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Callable
+
+import numpy as np
+
+
+@dataclass(frozen=True)
+class ViewParams:
+    """How a grid is turned into a surface: follows the view's controls."""
+
+    surface: str = "blocky"  # "blocky" | "smooth"
+    threshold: float = 0.5
+
+
+@dataclass(frozen=True)
+class GenerateParams:
+    """Everything that determines one generated shape (so it can be cached)."""
+
+    class_id: int
+    seed_a: int
+    seed_b: int = 0
+    t: float = 0.0  # interpolation A -> B (slerp), 0 = seed A only
+    sliders: tuple[float, ...] = ()
+
+
+@dataclass
+class LoadEngineRequest:
+    """Build the engine on the worker thread (it then stays resident there)."""
+
+    factory: Callable[[], Any]
+
+
+@dataclass
+class ShapeRequest:
+    """Generate (``generate`` set) or re-mesh (``grid`` set) a shape for one view.
+
+    ``target`` is the view it is for: "main" (the shape being explored) or "recon"
+    (the capsule network's reconstruction). ``seq`` orders results on the GUI side.
+    """
+
+    seq: int
+    target: str
+    view: ViewParams
+    generate: GenerateParams | None = None
+    grid: np.ndarray | None = None
+    label: str = ""
+
+
+@dataclass
+class ClassifyRequest:
+    seq: int
+    grid: np.ndarray
+    view: ViewParams
+
+
+@dataclass
+class LoadFileRequest:
+    seq: int
+    path: Path
+    resolution: int
+    view: ViewParams
+
+
+@dataclass
+class ExportRequest:
+    path: Path
+    grid: np.ndarray
+    surface: str
+    threshold: float
+
+
+@dataclass(frozen=True)
+class EngineInfo:
+    """What the GUI needs to know about the engine, without touching torch."""
+
+    classes: tuple[str, ...]
+    resolution: int
+    latent_dim: int
+    n_directions: int
+    device_text: str
+    model_text: str
+    has_generator: bool
+    has_classifier: bool
+    load_ms: float
+
+
+@dataclass
+class ShapeResult:
+    """A grid and its display surface, built off the GUI thread."""
+
+    seq: int
+    target: str
+    grid: np.ndarray
+    mesh: Any  # pyvista.PolyData with point data "height"
+    view: ViewParams
+    generate: GenerateParams | None = None
+    label: str = ""
+    generate_ms: float = 0.0
+    mesh_ms: float = 0.0
+    source_path: Path | None = None
+
+
+@dataclass
+class ClassifyOutcome:
+    seq: int
+    classes: tuple[str, ...]
+    probabilities: np.ndarray  # (C,) float32, sums to 1
+    predicted: int
+    reconstruction: ShapeResult
+    classify_ms: float
+    poses: np.ndarray | None = None
+
+
+@dataclass
+class ExportOutcome:
+    path: Path
+    ms: float
+
+
+@dataclass
+class Failure:
+    """A request that raised: ``message`` is meant for the user."""
+
+    request: Any
+    message: str
+    kind: str = field(default="error")  # "weights" for a WeightsError at start-up

@@ -1,0 +1,327 @@
+"""The 3D viewport: one pyvistaqt QtInteractor with two renderers.
+
+Renderer 0 shows the shape being explored (generated or opened); renderer 1, shown
+side by side on demand, the capsule network's reconstruction. Both share one
+camera so the two stay aligned while orbiting.
+
+Meshes arrive ready-made from the worker. Each view keeps ONE actor whose
+PolyData is updated in place (``copy_from`` shallow copy): no actor/mapper churn
+per frame, which ``bench/bench_gui.py`` measures against re-adding the actor.
+"""
+
+from __future__ import annotations
+
+import time
+from pathlib import Path
+
+import numpy as np
+import pyvista as pv
+from PySide6.QtCore import Qt, Signal
+from PySide6.QtGui import QImage, QKeyEvent
+from PySide6.QtWidgets import QVBoxLayout, QWidget
+from pyvistaqt import QtInteractor
+
+from voxstudio.gui.surface import HEIGHT_ARRAY
+
+BACKGROUND_TOP = "#3a4150"
+BACKGROUND_BOTTOM = "#15171c"
+HEIGHT_CMAP = "viridis"
+FLOOR_COLOUR = "#596273"
+BOUNDS_COLOUR = "#8a93a3"
+
+# Keys the VTK interactor may keep; everything else bubbles up to the window so
+# VTK's own single-letter bindings (w = wireframe all, e/q = exit...) never fire.
+_VTK_KEYS = {Qt.Key.Key_Up, Qt.Key.Key_Down, Qt.Key.Key_Left, Qt.Key.Key_Right}
+
+
+class _Interactor(QtInteractor):
+    """QtInteractor that ignores file drops and VTK's letter shortcuts."""
+
+    def keyPressEvent(self, event: QKeyEvent) -> None:  # noqa: N802 - Qt override
+        if event.key() in _VTK_KEYS:
+            super().keyPressEvent(event)
+        else:
+            event.ignore()
+
+    def keyReleaseEvent(self, event: QKeyEvent) -> None:  # noqa: N802 - Qt override
+        if event.key() in _VTK_KEYS:
+            super().keyReleaseEvent(event)
+        else:
+            event.ignore()
+
+
+class _View:
+    """One renderer's persistent actor and its PolyData."""
+
+    def __init__(self, renderer: pv.Renderer) -> None:
+        self.renderer = renderer
+        self.poly = pv.PolyData()
+        self.mapper = pv.DataSetMapper(self.poly)
+        self.mapper.lookup_table = pv.LookupTable(HEIGHT_CMAP)
+        self.mapper.SetScalarModeToUsePointFieldData()
+        self.mapper.SelectColorArray(HEIGHT_ARRAY)
+        self.mapper.SetInterpolateScalarsBeforeMapping(True)
+        self.actor = pv.Actor(mapper=self.mapper)
+        prop = self.actor.prop
+        prop.ambient = 0.18
+        prop.diffuse = 0.85
+        prop.specular = 0.15
+        prop.specular_power = 20.0
+        renderer.add_actor(self.actor, reset_camera=False, render=False, name="shape")
+        self.bounds_actor: pv.Actor | None = None
+        self.floor_actor: pv.Actor | None = None
+
+    def replace(self, mesh: pv.PolyData, in_place: bool) -> None:
+        if in_place:
+            self.poly.copy_from(mesh, deep=False)
+            return
+        # Alternative kept for the benchmark: a fresh mapper + actor every frame.
+        self.renderer.remove_actor(self.actor, reset_camera=False, render=False)
+        old = self.actor
+        self.poly = mesh
+        self.mapper = pv.DataSetMapper(self.poly)
+        self.mapper.lookup_table = old.mapper.lookup_table
+        self.mapper.SetScalarModeToUsePointFieldData()
+        self.mapper.SelectColorArray(HEIGHT_ARRAY)
+        self.mapper.scalar_range = old.mapper.scalar_range
+        self.mapper.SetScalarVisibility(old.mapper.GetScalarVisibility())
+        self.actor = pv.Actor(mapper=self.mapper, prop=old.prop)
+        self.renderer.add_actor(self.actor, reset_camera=False, render=False, name="shape")
+
+
+class Viewport(QWidget):
+    """Central 3D view: shape (+ optional reconstruction), camera, look, screenshots."""
+
+    frameRendered = Signal(float)  # milliseconds spent uploading + rendering the frame
+
+    def __init__(self, parent: QWidget | None = None, multi_samples: int = 4) -> None:
+        super().__init__(parent)
+        self.plotter = _Interactor(
+            self, shape=(1, 2), border=False, auto_update=False, multi_samples=multi_samples
+        )
+        self.plotter.setAcceptDrops(False)  # drops go to the window (loaded on the worker)
+        self._auto_frame = True
+        if self.plotter.iren is not None:
+            self.plotter.iren.clear_key_event_callbacks()  # no 'q' = close the plotter
+            self.plotter.iren.add_observer("StartInteractionEvent", self._on_user_interaction)
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(0, 0, 0, 0)
+        layout.addWidget(self.plotter)
+
+        self.in_place = True
+        self.frames = 0
+        self._resolution = 32
+        self._split = True
+        self._colour_mode = "height"
+        self._material = "#c8a27a"
+        self._wireframe = False
+        self._bounds_visible = True
+
+        self.plotter.link_views()  # one camera for both views
+        self.views = []
+        titles = ("", "Reconstruction")
+        for index, renderer in enumerate(self.plotter.renderers[:2]):
+            renderer.set_background(BACKGROUND_BOTTOM, top=BACKGROUND_TOP)
+            view = _View(renderer)
+            self.views.append(view)
+            if titles[index]:
+                self.plotter.subplot(0, index)
+                self.plotter.add_text(titles[index], position="upper_edge", font_size=9, color="#d8dde6")
+        self.plotter.subplot(0, 0)
+        self._title_main = self.plotter.add_text("", position="upper_left", font_size=9, color="#d8dde6")
+        self.set_split(False)
+        self._apply_look()
+        self._rebuild_frame_actors()
+        self.reset_camera()
+
+    # -- data -----------------------------------------------------------------------
+    @property
+    def main_polydata(self) -> pv.PolyData:
+        """The PolyData currently shown in the main view (tests compare it)."""
+        return self.views[0].poly
+
+    @property
+    def recon_polydata(self) -> pv.PolyData:
+        return self.views[1].poly
+
+    @property
+    def split(self) -> bool:
+        return self._split
+
+    def show_mesh(self, mesh: pv.PolyData, target: str = "main", resolution: int | None = None,
+                  title: str | None = None) -> float:
+        """Upload a worker-built mesh into a view and render; returns ms spent."""
+        start = time.perf_counter()
+        if resolution is not None and resolution != self._resolution:
+            self._resolution = int(resolution)
+            self._rebuild_frame_actors()
+            self._apply_look()
+            self.reset_camera(render=False)
+        view = self.views[0 if target == "main" else 1]
+        view.replace(mesh, self.in_place)
+        if target == "main" and title is not None:
+            self._title_main.SetText(2, title)  # 2 = upper left corner
+        self.plotter.render()
+        self.frames += 1
+        elapsed = (time.perf_counter() - start) * 1000.0
+        self.frameRendered.emit(elapsed)
+        return elapsed
+
+    def clear(self, target: str = "main") -> None:
+        self.views[0 if target == "main" else 1].replace(pv.PolyData(), in_place=True)
+        self.plotter.render()
+
+    # -- look -------------------------------------------------------------------------
+    def set_colour_mode(self, mode: str) -> None:
+        """"height" colours by z with a colormap, "material" uses one colour."""
+        self._colour_mode = mode
+        self._apply_look()
+        self.plotter.render()
+
+    def set_material_colour(self, colour: str) -> None:
+        self._material = colour
+        self._apply_look()
+        self.plotter.render()
+
+    def set_wireframe(self, on: bool) -> None:
+        self._wireframe = bool(on)
+        self._apply_look()
+        self.plotter.render()
+
+    def set_bounds_visible(self, on: bool) -> None:
+        self._bounds_visible = bool(on)
+        for view in self.views:
+            if view.bounds_actor is not None:
+                view.bounds_actor.visibility = self._bounds_visible
+        self.plotter.render()
+
+    def _apply_look(self) -> None:
+        for view in self.views:
+            by_height = self._colour_mode == "height"
+            view.mapper.SetScalarVisibility(by_height)
+            view.mapper.scalar_range = (0.0, float(self._resolution))
+            prop = view.actor.prop
+            prop.color = self._material
+            prop.style = "wireframe" if self._wireframe else "surface"
+            prop.line_width = 1.0
+
+    def _rebuild_frame_actors(self) -> None:
+        """Grid bounds outline and a floor under it, sized to the grid resolution."""
+        r = float(self._resolution)
+        outline = pv.Box(bounds=(0, r, 0, r, 0, r)).extract_all_edges()
+        margin = r * 0.35
+        floor = pv.Plane(
+            center=(r / 2, r / 2, -0.02), direction=(0, 0, 1),
+            i_size=r + 2 * margin, j_size=r + 2 * margin, i_resolution=8, j_resolution=8,
+        )
+        for view in self.views:
+            for actor in (view.bounds_actor, view.floor_actor):
+                if actor is not None:
+                    view.renderer.remove_actor(actor, reset_camera=False, render=False)
+            bounds_mapper = pv.DataSetMapper(outline)
+            bounds_mapper.scalar_visibility = False
+            view.bounds_actor = pv.Actor(mapper=bounds_mapper)
+            view.bounds_actor.prop.color = BOUNDS_COLOUR
+            view.bounds_actor.prop.opacity = 0.55
+            view.bounds_actor.prop.line_width = 1.0
+            view.bounds_actor.visibility = self._bounds_visible
+            view.bounds_actor.pickable = False
+            floor_mapper = pv.DataSetMapper(floor)
+            floor_mapper.scalar_visibility = False
+            view.floor_actor = pv.Actor(mapper=floor_mapper)
+            view.floor_actor.prop.color = FLOOR_COLOUR
+            view.floor_actor.prop.style = "wireframe"
+            view.floor_actor.prop.opacity = 0.35
+            view.floor_actor.pickable = False
+            view.renderer.add_actor(view.bounds_actor, reset_camera=False, render=False, name="bounds")
+            view.renderer.add_actor(view.floor_actor, reset_camera=False, render=False, name="floor")
+
+    # -- layout and camera --------------------------------------------------------------
+    def set_split(self, on: bool) -> None:
+        """Show the reconstruction beside the shape (True) or the shape alone."""
+        on = bool(on)
+        if on == self._split:
+            return
+        self._split = on
+        main, recon = self.plotter.renderers[0], self.plotter.renderers[1]
+        window = self.plotter.ren_win
+        if on:
+            main.SetViewport(0.0, 0.0, 0.5, 1.0)
+            recon.SetViewport(0.5, 0.0, 1.0, 1.0)
+            if not window.HasRenderer(recon):
+                window.AddRenderer(recon)
+        else:
+            main.SetViewport(0.0, 0.0, 1.0, 1.0)
+            if window.HasRenderer(recon):
+                window.RemoveRenderer(recon)
+        self.plotter.render()
+
+    def reset_camera(self, render: bool = True) -> None:
+        """Front-right-above view (front faces -y, z up) framing the whole grid.
+
+        The distance is solved so that all eight corners of the grid cube fit the
+        main view's vertical AND horizontal field of view (VTK's ResetCamera only
+        fits a bounding sphere vertically, which crops narrow/split views).
+        """
+        r = float(self._resolution)
+        focus = np.array([r / 2, r / 2, r / 2])
+        forward = np.array([-0.55, 1.0, -0.45])  # camera looks along this
+        forward /= np.linalg.norm(forward)
+        up_hint = np.array([0.0, 0.0, 1.0])
+        right = np.cross(forward, up_hint)
+        right /= np.linalg.norm(right)
+        up = np.cross(right, forward)
+        renderer = self.plotter.renderers[0]
+        width, height = self._view_pixels(renderer)
+        view_angle = 30.0
+        tan_v = np.tan(np.radians(view_angle) / 2)
+        tan_h = tan_v * (width / max(height, 1))
+        corners = np.array([[x, y, z] for x in (0, r) for y in (0, r) for z in (0, r)]) - focus
+        depth = corners @ -forward  # towards the camera
+        need = np.maximum(np.abs(corners @ right) / tan_h, np.abs(corners @ up) / tan_v) + depth
+        distance = float(need.max()) * 1.04
+        camera = renderer.camera
+        camera.focal_point = tuple(focus)
+        camera.position = tuple(focus - forward * distance)
+        camera.up = tuple(up)
+        camera.view_angle = view_angle
+        renderer.ResetCameraClippingRange()
+        self._auto_frame = True
+        if render:
+            self.plotter.render()
+
+    def _view_pixels(self, renderer: pv.Renderer) -> tuple[float, float]:
+        """Size in pixels of a renderer's viewport (the widget may not be shown yet)."""
+        x0, y0, x1, y1 = renderer.GetViewport()
+        width = max(self.plotter.width(), 1) * (x1 - x0)
+        height = max(self.plotter.height(), 1) * (y1 - y0)
+        return max(width, 1.0), max(height, 1.0)
+
+    def resizeEvent(self, event) -> None:  # noqa: N802, ANN001 - Qt override
+        super().resizeEvent(event)
+        if self._auto_frame:  # keep framing until the user takes the camera
+            self.reset_camera(render=False)
+
+    def _on_user_interaction(self, *_args: object) -> None:
+        self._auto_frame = False
+
+    # -- images -------------------------------------------------------------------------
+    def render_image(self) -> np.ndarray:
+        """(H, W, 3) uint8 image of the current view (for window screenshots)."""
+        self.plotter.render()
+        return np.asarray(self.plotter.screenshot(return_img=True))
+
+    def render_qimage(self) -> QImage:
+        image = np.ascontiguousarray(self.render_image()[..., :3])
+        height, width, _ = image.shape
+        return QImage(image.data, width, height, 3 * width, QImage.Format.Format_RGB888).copy()
+
+    def save_screenshot(self, path: str | Path) -> Path:
+        """Write the 3D view to a PNG file."""
+        path = Path(path)
+        if not self.render_qimage().save(str(path), "PNG"):
+            raise OSError(f"{path}: could not write the PNG file")
+        return path
+
+    def close_plotter(self) -> None:
+        self.plotter.close()

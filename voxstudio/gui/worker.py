@@ -1,0 +1,353 @@
+"""The engine worker thread and its latest-wins request queue.
+
+Why this shape: slider drags and animations produce far more requests than the
+engine can serve. Queuing them would make the view lag ever further behind the
+hand, so each *channel* (main shape, reconstruction, classification, file) has a
+single pending slot guarded by a lock: a new request overwrites the stale one, and
+the worker takes the newest when it becomes free. One-shot jobs (engine load,
+exports) get unique channels so they are never dropped.
+
+The engine is built on the worker thread (``LoadEngineRequest``) and stays
+resident there; the GUI thread never runs torch, file parsing or meshing. Results
+(grids plus ready-made PolyData) come back through a queued signal.
+"""
+
+from __future__ import annotations
+
+import itertools
+import threading
+import time
+import traceback
+from collections import Counter
+from typing import Any
+
+import numpy as np
+from PySide6.QtCore import QCoreApplication, QObject, QThread, Signal, Slot
+
+from voxstudio.gui.requests import (
+    ClassifyOutcome,
+    ClassifyRequest,
+    EngineInfo,
+    ExportOutcome,
+    ExportRequest,
+    Failure,
+    GenerateParams,
+    LoadEngineRequest,
+    LoadFileRequest,
+    ShapeRequest,
+    ShapeResult,
+)
+from voxstudio.gui.surface import grid_to_polydata
+
+CHANNEL_MAIN = "main"
+CHANNEL_RECON = "recon"
+CHANNEL_CLASSIFY = "classify"
+CHANNEL_FILE = "file"
+
+
+class PendingRequests:
+    """Latest-wins slots keyed by channel, guarded by one lock.
+
+    ``put`` overwrites a channel's pending request (counting it as dropped) and
+    tells the caller whether the worker must be woken; ``take`` hands the worker
+    the oldest-channel request, and clears the "scheduled" flag atomically when
+    nothing is left, so a wake-up is never lost and never duplicated.
+    """
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._slots: dict[str, Any] = {}
+        self._scheduled = False
+        self.submitted = 0
+        self.dropped = 0
+
+    def put(self, channel: str, request: Any) -> bool:
+        """Store ``request`` as the newest for ``channel``; True if a wake-up is needed."""
+        with self._lock:
+            self.submitted += 1
+            if channel in self._slots:
+                self.dropped += 1
+            self._slots[channel] = request
+            if self._scheduled:
+                return False
+            self._scheduled = True
+            return True
+
+    def take(self) -> tuple[str, Any] | None:
+        """Next pending ``(channel, request)``, or None (and unschedule) when empty."""
+        with self._lock:
+            if not self._slots:
+                self._scheduled = False
+                return None
+            channel = next(iter(self._slots))
+            return channel, self._slots.pop(channel)
+
+    def discard(self, channel: str | None = None) -> None:
+        """Forget pending work (one channel, or all of it at shutdown)."""
+        with self._lock:
+            if channel is None:
+                self._slots.clear()
+            else:
+                self._slots.pop(channel, None)
+
+    def pending(self) -> int:
+        with self._lock:
+            return len(self._slots)
+
+
+def describe_device(device: Any) -> str:
+    """"CPU" or "CUDA: <name>" for the status bar (runs on the worker)."""
+    kind = getattr(device, "type", str(device))
+    if kind == "cuda":
+        try:
+            import torch
+
+            return f"CUDA: {torch.cuda.get_device_name(device)}"
+        except Exception:  # noqa: BLE001 - a label must never break start-up
+            return "CUDA"
+    return str(kind).upper()
+
+
+def describe_model(engine: Any) -> str:
+    parts = []
+    if getattr(engine, "has_generator", False):
+        parts.append("GAN")
+    if getattr(engine, "has_classifier", False):
+        parts.append("CapsNet")
+    name = " + ".join(parts) if parts else "no networks"
+    res = getattr(engine, "resolution", "?")
+    origin = getattr(engine, "origin", None) or getattr(engine, "source", None)
+    text = f"{name} {res}\u00b3"
+    return f"{text} ({origin})" if isinstance(origin, str) and origin else text
+
+
+class EngineWorker(QObject):
+    """Lives on the worker thread; owns the engine and serves ``PendingRequests``."""
+
+    finished = Signal(object)  # ShapeResult | ClassifyOutcome | ExportOutcome | EngineInfo
+    failed = Signal(object)  # Failure
+
+    def __init__(self, pending: PendingRequests) -> None:
+        super().__init__()
+        self._pending = pending
+        self.engine: Any = None
+        self.stats: Counter[str] = Counter()
+        self._latent_cache: dict[int, np.ndarray] = {}
+        self._last_generated: tuple[GenerateParams, np.ndarray] | None = None
+        self._stopping = False
+
+    def stop(self) -> None:
+        self._stopping = True
+
+    @Slot()
+    def drain(self) -> None:
+        """Serve requests until no slot is pending (runs on the worker thread)."""
+        while not self._stopping:
+            item = self._pending.take()
+            if item is None:
+                return
+            _channel, request = item
+            try:
+                result = self._serve(request)
+            except Exception as error:  # noqa: BLE001 - every failure is reported, none kills the thread
+                self.stats["failed"] += 1
+                self.failed.emit(Failure(request, _user_message(error), _failure_kind(error)))
+            else:
+                if result is not None:
+                    self.finished.emit(result)
+
+    # -- request handlers (worker thread) -----------------------------------------
+    def _serve(self, request: Any) -> Any:
+        if isinstance(request, ShapeRequest):
+            return self._shape(request)
+        if isinstance(request, ClassifyRequest):
+            return self._classify(request)
+        if isinstance(request, LoadFileRequest):
+            return self._load_file(request)
+        if isinstance(request, ExportRequest):
+            return self._export(request)
+        if isinstance(request, LoadEngineRequest):
+            return self._load_engine(request)
+        raise TypeError(f"unknown request {type(request).__name__}")
+
+    def _load_engine(self, request: LoadEngineRequest) -> EngineInfo:
+        start = time.perf_counter()
+        engine = request.factory()
+        self.engine = engine
+        self._latent_cache.clear()
+        self._last_generated = None
+        self.stats["engine"] += 1
+        directions = getattr(engine, "directions", None)
+        return EngineInfo(
+            classes=tuple(engine.classes),
+            resolution=int(engine.resolution),
+            latent_dim=int(getattr(engine, "latent_dim", 0)),
+            n_directions=0 if directions is None else int(len(directions)),
+            device_text=describe_device(getattr(engine, "device", "cpu")),
+            model_text=describe_model(engine),
+            has_generator=bool(getattr(engine, "has_generator", True)),
+            has_classifier=bool(getattr(engine, "has_classifier", True)),
+            load_ms=(time.perf_counter() - start) * 1000.0,
+        )
+
+    def _require_engine(self) -> Any:
+        if self.engine is None:
+            raise RuntimeError("The model is not loaded.")
+        return self.engine
+
+    def _latent(self, seed: int) -> np.ndarray:
+        z = self._latent_cache.get(seed)
+        if z is None:
+            if len(self._latent_cache) > 64:
+                self._latent_cache.clear()
+            z = np.asarray(self._require_engine().latent_for_seed(seed), dtype=np.float32)
+            self._latent_cache[seed] = z
+        return z
+
+    def _generate(self, params: GenerateParams) -> np.ndarray:
+        if self._last_generated is not None and self._last_generated[0] == params:
+            return self._last_generated[1]  # only the view changed: re-mesh, don't regenerate
+        engine = self._require_engine()
+        base = self._latent(params.seed_a)
+        if params.t > 0.0 and params.seed_b != params.seed_a:
+            from voxstudio.models.latent import slerp
+
+            base = slerp(base, self._latent(params.seed_b), float(params.t))
+        z = base
+        if params.sliders and any(v != 0.0 for v in params.sliders):
+            z = engine.latent_with_sliders(base, np.asarray(params.sliders, dtype=np.float32))
+        grid = np.asarray(engine.generate(z, int(params.class_id)), dtype=np.float32)
+        self.stats["generate"] += 1
+        self._last_generated = (params, grid)
+        return grid
+
+    def _shape(self, request: ShapeRequest) -> ShapeResult:
+        generate_ms = 0.0
+        if request.generate is not None:
+            start = time.perf_counter()
+            grid = self._generate(request.generate)
+            generate_ms = (time.perf_counter() - start) * 1000.0
+        elif request.grid is not None:
+            grid = request.grid
+        else:
+            raise ValueError("shape request without a grid or generation parameters")
+        start = time.perf_counter()
+        mesh = grid_to_polydata(grid, request.view)
+        self.stats["mesh"] += 1
+        return ShapeResult(
+            seq=request.seq,
+            target=request.target,
+            grid=grid,
+            mesh=mesh,
+            view=request.view,
+            generate=request.generate,
+            label=request.label,
+            generate_ms=generate_ms,
+            mesh_ms=(time.perf_counter() - start) * 1000.0,
+        )
+
+    def _classify(self, request: ClassifyRequest) -> ClassifyOutcome:
+        engine = self._require_engine()
+        start = time.perf_counter()
+        result = engine.classify(request.grid)
+        classify_ms = (time.perf_counter() - start) * 1000.0
+        self.stats["classify"] += 1
+        recon = np.asarray(result.reconstruction, dtype=np.float32)
+        recon_shape = self._shape(ShapeRequest(request.seq, "recon", request.view, grid=recon, label="reconstruction"))
+        return ClassifyOutcome(
+            seq=request.seq,
+            classes=tuple(engine.classes),
+            probabilities=np.asarray(result.probabilities, dtype=np.float32),
+            predicted=int(result.predicted),
+            reconstruction=recon_shape,
+            classify_ms=classify_ms,
+            poses=None if getattr(result, "poses", None) is None else np.asarray(result.poses),
+        )
+
+    def _load_file(self, request: LoadFileRequest) -> ShapeResult:
+        from voxstudio.core.io import load_voxels
+
+        start = time.perf_counter()
+        grid = np.asarray(load_voxels(request.path, resolution=request.resolution), dtype=bool)
+        load_ms = (time.perf_counter() - start) * 1000.0
+        self.stats["file"] += 1
+        shape = self._shape(ShapeRequest(request.seq, "main", request.view, grid=grid, label=request.path.name))
+        shape.generate_ms = load_ms
+        shape.source_path = request.path
+        return shape
+
+    def _export(self, request: ExportRequest) -> ExportOutcome:
+        from voxstudio.core.export import export
+
+        start = time.perf_counter()
+        path = export(request.path, request.grid, surface=request.surface, threshold=request.threshold)
+        self.stats["export"] += 1
+        return ExportOutcome(path=path, ms=(time.perf_counter() - start) * 1000.0)
+
+
+def _failure_kind(error: BaseException) -> str:
+    return "weights" if type(error).__name__ == "WeightsError" else "error"
+
+
+def _user_message(error: BaseException) -> str:
+    """The message to show: loaders' errors are written for users; others get their type."""
+    from voxstudio.core.errors import VoxelFileError
+
+    if isinstance(error, VoxelFileError) or _failure_kind(error) == "weights":
+        return str(error)
+    if isinstance(error, MemoryError):
+        return "Not enough memory for this operation (is the file too large?)."
+    text = str(error) or type(error).__name__
+    detail = "".join(traceback.format_exception_only(type(error), error)).strip()
+    return text if text in detail and len(detail) < 400 else detail[:400]
+
+
+class EngineClient(QObject):
+    """GUI-side handle of the worker: submit requests, receive results as signals.
+
+    ``submit`` never blocks: it overwrites the channel's pending slot and, if the
+    worker is idle, wakes it with a queued signal.
+    """
+
+    finished = Signal(object)
+    failed = Signal(object)
+    _wake = Signal()
+
+    def __init__(self, parent: QObject | None = None) -> None:
+        super().__init__(parent)
+        self.pending = PendingRequests()
+        self._thread = QThread()
+        self._thread.setObjectName("voxstudio-engine")
+        self.worker = EngineWorker(self.pending)
+        self.worker.moveToThread(self._thread)
+        self._wake.connect(self.worker.drain)  # queued: worker lives on the other thread
+        self.worker.finished.connect(self.finished)
+        self.worker.failed.connect(self.failed)
+        self._unique = itertools.count()
+        self._thread.start()
+        app = QCoreApplication.instance()
+        if app is not None:  # never leave a running QThread behind at exit
+            app.aboutToQuit.connect(self.shutdown)
+
+    @property
+    def stats(self) -> Counter[str]:
+        """Counts of work actually done by the worker (generate, mesh, classify...)."""
+        return self.worker.stats
+
+    def submit(self, channel: str, request: Any) -> None:
+        """Latest-wins submit on ``channel``."""
+        if self.pending.put(channel, request):
+            self._wake.emit()
+
+    def submit_unique(self, prefix: str, request: Any) -> None:
+        """Submit a request that must not be coalesced (engine load, export)."""
+        self.submit(f"{prefix}:{next(self._unique)}", request)
+
+    def shutdown(self, timeout_ms: int = 10000) -> bool:
+        """Drop pending work, let the current request finish, stop the thread."""
+        if not self._thread.isRunning():
+            return True
+        self.pending.discard()
+        self.worker.stop()
+        self._thread.quit()
+        return bool(self._thread.wait(timeout_ms))
