@@ -115,7 +115,8 @@ def _normalise_vertices(vertices: np.ndarray, resolution: int) -> np.ndarray:
     size = extent * scale
     inset = 1e-4
     shrink = (size - 2 * inset).clip(min=0) / np.where(size > 0, size, 1)
-    offset = np.array([(resolution - size[0]) / 2, (resolution - size[1]) / 2, 0.0]) + inset
+    # Whole-voxel offsets: a side of n voxels then covers exactly ceil(n) cells.
+    offset = np.array([np.floor((resolution - size[0]) / 2), np.floor((resolution - size[1]) / 2), 0.0]) + inset
     return (vertices - lo) * (scale * shrink) + offset
 
 
