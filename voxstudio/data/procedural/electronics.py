@@ -1,0 +1,85 @@
+"""Monitors (thin screen on a stand, a few CRTs) and open laptops."""
+
+from __future__ import annotations
+
+import math
+
+from voxstudio.data.procedural.builder import Builder
+
+
+def monitor(b: Builder) -> None:
+    """Flat panel 0.45-0.75 m wide on a neck and foot, or a boxy CRT; front faces -y."""
+    if b.chance(0.15):
+        _crt(b)
+        return
+    width = b.u(0.45, 0.75)
+    aspect = b.choice((16 / 9, 16 / 10, 4 / 3, 21 / 9), (0.5, 0.25, 0.15, 0.1))
+    height = width / aspect + b.u(0.02, 0.05)  # glass plus bezel
+    thick = b.u(0.02, 0.06)
+    tilt = b.u(0, 12)
+    foot = b.choice(("rect", "disc", "v", "bar"), (0.4, 0.25, 0.2, 0.15))
+    foot_t = b.u(0.012, 0.025)
+    lift = b.u(0.05, 0.16)
+    neck_y = thick * 0.75 + 0.01  # neck touches the back of the electronics bulge
+    fd = b.u(0.15, 0.25)
+    if foot == "rect":
+        fw = b.u(0.18, 0.32)
+        b.box(-fw / 2, fw / 2, neck_y - fd * 0.7, neck_y + fd * 0.3, 0.0, foot_t, radius=0.005)
+    elif foot == "disc":
+        r = b.u(0.09, 0.14)
+        b.cyl(0.0, neck_y - r * 0.4, 0.0, foot_t, r, r * b.u(0.75, 1.0))
+    elif foot == "v":
+        spread = b.u(25, 45)
+        for s in (-1, 1):
+            a = math.radians(-90 + s * spread)
+            b.bar((0.0, neck_y, foot_t / 2), (0.2 * math.cos(a), neck_y + 0.2 * math.sin(a), foot_t / 2),
+                  0.035, foot_t)
+    else:
+        fw = b.u(0.4, 0.6) * width
+        b.box(-fw / 2, fw / 2, neck_y - 0.06, neck_y + 0.04, 0.0, foot_t)
+    neck_w = b.u(0.03, 0.09)
+    centre_z = lift + height / 2
+    b.box(-neck_w / 2, neck_w / 2, neck_y - 0.015, neck_y + 0.015, foot_t, centre_z + 0.03)
+    # screen slab, tilted back about its centre
+    b.obox((0.0, 0.0, centre_z), (width, thick * 0.6, height), rx=-tilt, radius=0.004)
+    # thicker electronics bulge on the back
+    bulge = b.u(0.5, 0.85)
+    b.obox((0.0, thick * 0.45, centre_z - height * 0.05), (width * bulge, thick * 0.6, height * bulge), rx=-tilt,
+           radius=0.01)
+
+
+def _crt(b: Builder) -> None:
+    """Old cathode-ray monitor: deep box tapering backward on a small swivel foot."""
+    width = b.u(0.36, 0.48)
+    height = width * b.u(0.82, 0.95)
+    depth = b.u(0.35, 0.45)
+    lift = b.u(0.02, 0.06)
+    b.box(-width * 0.3, width * 0.3, -depth * 0.1, depth * 0.4, 0.0, lift, radius=0.01)
+    b.box(-width * 0.2, width * 0.2, -depth * 0.05, depth * 0.3, 0.0, lift + height * 0.2)  # swivel neck
+    b.box(-width / 2, width / 2, -depth / 2, -depth / 2 + 0.08, lift, lift + height, radius=0.01)
+    # tapered tube housing: frustum lying along +y
+    b.rod((0.0, -depth / 2 + 0.07, lift + height / 2), (0.0, depth / 2, lift + height * 0.45),
+          r0=width * 0.46, r1=width * 0.28)
+    b.parts[-1].primitive.bottom = (width * 0.46, height * 0.46)
+    b.parts[-1].primitive.top = (width * 0.3, height * 0.28)
+
+
+def laptop(b: Builder) -> None:
+    """Open laptop: base slab and thin lid hinged at the back, opened 95-130 degrees."""
+    width = b.u(0.29, 0.41)
+    depth = width * b.u(0.64, 0.74)
+    base_t = b.u(0.014, 0.028)
+    lid_t = b.u(0.005, 0.012)
+    angle = b.u(95, 130)  # between the base plane and the lid
+    hx, hy = width / 2, depth / 2
+    b.box(-hx, hx, -hy, hy, 0.0, base_t, radius=0.004)
+    if b.chance(0.3):  # rubber feet
+        for sx in (-1, 1):
+            for sy in (-1, 1):
+                b.box(sx * (hx - 0.03) - 0.01, sx * (hx - 0.03) + 0.01, sy * (hy - 0.03) - 0.01,
+                      sy * (hy - 0.03) + 0.01, -0.004, 0.0, droppable=True)
+    lid_h = depth * b.u(0.92, 1.0)
+    tilt = angle - 90.0
+    b.panel(-hx, hx, hy - lid_t / 2, base_t * 0.6, lid_h, lid_t, tilt, radius=0.002)
+    if b.chance(0.2):  # hinge barrel
+        b.rod((-hx * 0.8, hy - 0.005, base_t), (hx * 0.8, hy - 0.005, base_t), 0.008, droppable=True)
