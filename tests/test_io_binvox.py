@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import tracemalloc
 from pathlib import Path
 
@@ -126,6 +127,18 @@ def test_missing_directory_and_unreadable(tmp_path: Path) -> None:
     folder.mkdir()
     with pytest.raises(VoxelFileError, match="directory"):
         load_voxels(folder)
+
+
+@pytest.mark.skipif(not hasattr(os, "geteuid") or os.geteuid() == 0, reason="root can read any file")
+def test_unreadable_file(tmp_path: Path) -> None:
+    path = tmp_path / "locked.binvox"
+    save_voxels(path, chair_grid(16))
+    path.chmod(0)
+    try:
+        with pytest.raises(VoxelFileError, match="not readable"):
+            load_voxels(path)
+    finally:
+        path.chmod(0o644)
 
 
 def test_file_over_size_limit_is_rejected_before_reading(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:

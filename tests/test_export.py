@@ -1,0 +1,152 @@
+"""export(): every format round-trips, writes are atomic, bad requests are clean errors."""
+
+from __future__ import annotations
+
+import os
+import stat
+from pathlib import Path
+
+import numpy as np
+import pytest
+import trimesh
+from core_shapes import chair_grid, iou
+
+from voxstudio.core import atomic
+from voxstudio.core.atomic import atomic_write
+from voxstudio.core.errors import VoxelFileError
+from voxstudio.core.export import EXPORT_EXTENSIONS, MESH_EXPORT_EXTENSIONS, export
+from voxstudio.core.grid import normalise
+from voxstudio.core.io import load_voxels
+
+
+def _solid_shape() -> np.ndarray:
+    """A framed solid (table-like block with a thick top and a tower), per the convention."""
+    grid = np.zeros((32, 32, 32), bool)
+    grid[4:28, 6:26, 0:8] = True
+    grid[4:12, 6:14, 8:28] = True
+    grid[18:26, 16:24, 8:14] = True
+    return normalise(grid, 32)
+
+
+@pytest.mark.parametrize("suffix", [".binvox", ".vox", ".npy"])
+def test_voxel_formats_round_trip_exactly(suffix: str, tmp_path: Path) -> None:
+    for grid in (chair_grid(32), chair_grid(64)):
+        path = export(tmp_path / f"shape{grid.shape[0]}{suffix}", grid)
+        np.testing.assert_array_equal(load_voxels(path, resolution=grid.shape[0]), grid)
+
+
+def test_voxel_export_thresholds_probabilities(tmp_path: Path) -> None:
+    grid = np.where(chair_grid(32), 0.8, 0.3).astype(np.float32)
+    path = export(tmp_path / "p.npy", grid, threshold=0.5)
+    np.testing.assert_array_equal(load_voxels(path), chair_grid(32))
+    assert not load_voxels(export(tmp_path / "q.npy", grid, threshold=0.9)).any()
+
+
+@pytest.mark.parametrize("suffix", MESH_EXPORT_EXTENSIONS)
+@pytest.mark.parametrize("surface", ["blocky", "smooth"])
+def test_mesh_formats_round_trip_through_load_voxels(suffix: str, surface: str, tmp_path: Path) -> None:
+    grid = _solid_shape()
+    path = export(tmp_path / f"shape{suffix}", grid, surface=surface)
+    assert path.stat().st_size > 0
+    back = load_voxels(path, resolution=32)
+    score = iou(back, grid)
+    assert score > 0.9, f"{suffix} {surface}: IoU {score:.3f}"
+    if surface == "blocky":
+        assert score == 1.0  # a blocky mesh is the exact voxel surface
+
+
+def test_obj_and_glb_are_written_y_up_stl_and_ply_z_up(tmp_path: Path) -> None:
+    grid = np.zeros((16, 16, 16), bool)
+    grid[2:6, 3:7, 0:14] = True  # tall along z
+    for suffix, tall_axis in ((".stl", 2), (".ply", 2), (".obj", 1), (".glb", 1)):
+        path = export(tmp_path / f"post{suffix}", grid)
+        mesh = trimesh.load(path, force="mesh")
+        extent = mesh.bounds[1] - mesh.bounds[0]
+        assert int(np.argmax(extent)) == tall_axis, suffix
+        assert extent.max() == pytest.approx(14)  # units are voxels
+
+
+def test_exported_mesh_is_watertight_with_outward_normals(tmp_path: Path) -> None:
+    path = export(tmp_path / "chair.stl", chair_grid(32))
+    mesh = trimesh.load(path)
+    assert mesh.is_watertight and mesh.volume == pytest.approx(chair_grid(32).sum())
+
+
+def test_bad_requests(tmp_path: Path) -> None:
+    with pytest.raises(VoxelFileError, match="nothing to export"):
+        export(tmp_path / "empty.stl", np.zeros((8, 8, 8), bool))
+    with pytest.raises(VoxelFileError, match="cannot export"):
+        export(tmp_path / "shape.fbx", chair_grid(16))
+    with pytest.raises(VoxelFileError, match="cannot write"):
+        export(tmp_path / "missing_dir" / "shape.stl", chair_grid(16))
+    with pytest.raises(VoxelFileError, match="3-D"):
+        export(tmp_path / "flat.npy", np.ones((4, 4)))
+    with pytest.raises(ValueError):
+        export(tmp_path / "x.stl", chair_grid(16), surface="lumpy")
+    assert sorted(p.name for p in tmp_path.iterdir()) == []
+    assert set(EXPORT_EXTENSIONS) == {".stl", ".obj", ".ply", ".glb", ".binvox", ".vox", ".npy"}
+
+
+def test_exported_file_has_normal_permissions(tmp_path: Path) -> None:
+    path = export(tmp_path / "chair.ply", chair_grid(16))
+    umask = os.umask(0)
+    os.umask(umask)
+    assert stat.S_IMODE(path.stat().st_mode) == 0o666 & ~umask  # not mkstemp's 0600
+
+
+def test_atomic_write_failure_keeps_old_file_and_leaves_no_temp(tmp_path: Path) -> None:
+    target = tmp_path / "data.bin"
+    target.write_bytes(b"old contents")
+    with pytest.raises(RuntimeError, match="boom"):
+        with atomic_write(target) as handle:
+            handle.write(b"new partial")
+            raise RuntimeError("boom")
+    assert target.read_bytes() == b"old contents"
+    assert [p.name for p in tmp_path.iterdir()] == ["data.bin"]
+    with atomic_write(target, "w", encoding="utf-8") as handle:
+        handle.write("replaced")
+    assert target.read_text() == "replaced"
+    with pytest.raises(ValueError):
+        with atomic_write(target, "rb"):
+            pass
+
+
+@pytest.mark.parametrize("suffix", EXPORT_EXTENSIONS)
+@pytest.mark.parametrize("failing", ["fsync", "replace", "write"])
+def test_export_interrupted_mid_write(suffix: str, failing: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """An error after the data started going to disk: old file intact, no new file, no temp left."""
+    existing = tmp_path / f"old{suffix}"
+    export(existing, chair_grid(16))
+    old_bytes = existing.read_bytes()
+
+    def fail(*args, **kwargs):
+        raise OSError(28, "No space left on device")
+
+    if failing == "fsync":
+        monkeypatch.setattr(atomic.os, "fsync", fail)
+    elif failing == "replace":
+        monkeypatch.setattr(atomic.os, "replace", fail)
+    else:
+        real_write_file = atomic.os.fdopen
+
+        def half_writing_fdopen(*args, **kwargs):
+            handle = real_write_file(*args, **kwargs)
+            original = handle.write
+
+            def write(data):
+                original(data[: len(data) // 2])
+                raise OSError(28, "No space left on device")
+
+            handle.write = write
+            return handle
+
+        monkeypatch.setattr(atomic.os, "fdopen", half_writing_fdopen)
+
+    grid = chair_grid(32)
+    with pytest.raises(VoxelFileError, match="No space left"):
+        export(existing, grid)
+    with pytest.raises(VoxelFileError, match="No space left"):
+        export(tmp_path / f"new{suffix}", grid)
+    monkeypatch.undo()
+    assert existing.read_bytes() == old_bytes
+    assert sorted(p.name for p in tmp_path.iterdir()) == [f"old{suffix}"]
