@@ -147,3 +147,32 @@ def test_invert_cancel(engine: VoxelEngine) -> None:
     z = engine.invert(np.zeros((16, 16, 16), bool), 0, steps=50, progress=lambda s, n, i: calls.append(s),
                       should_cancel=lambda: True)
     assert calls == [] and z.shape == (engine.latent_dim,)
+
+
+def _save_capsnet(folder: Path, classes: list[str]) -> None:
+    from voxstudio.models import build_classifier
+    from voxstudio.models.weights import save_weights
+
+    torch.manual_seed(0)
+    model = build_classifier("capsnet", num_classes=len(classes), resolution=32)
+    save_weights(folder / "capsnet", model,
+                 {"kind": "capsnet", "model": model.config(), "classes": classes, "resolution": 32})
+
+
+def test_load_with_classifier_and_class_mismatch(tmp_path: Path) -> None:
+    folder, _ = _export_small(tmp_path)
+    _save_capsnet(folder, ["a", "b", "c"])
+    engine = VoxelEngine.load(folder, device="cpu")
+    assert engine.has_generator and engine.has_classifier
+    result = engine.classify(np.ones((16, 16, 16), bool))
+    assert result.probabilities.shape == (3,) and result.reconstruction.shape == (32, 32, 32)
+    _save_capsnet(folder, ["a", "b", "x"])
+    with pytest.raises(WeightsError, match="different classes"):
+        VoxelEngine.load(folder, device="cpu")
+    classifier_only = tmp_path / "caps_only"
+    classifier_only.mkdir()
+    _save_capsnet(classifier_only, ["a", "b"])
+    engine = VoxelEngine.load(classifier_only, device="cpu")
+    assert engine.has_classifier and not engine.has_generator and engine.classes == ["a", "b"]
+    with pytest.raises(WeightsError, match="generator"):
+        engine.generate(np.zeros(16, np.float32), 0)

@@ -261,7 +261,7 @@ class VoxelEngine:
         probs = (probs / max(float(probs.sum()), 1e-12)).astype(np.float32)
         return ClassifyResult(
             probabilities=probs,
-            reconstruction=out["reconstruction"][0].float().cpu().numpy(),
+            reconstruction=self._at_resolution(out["reconstruction"][0].float().cpu().numpy()),
             predicted=int(probs.argmax()),
             poses=out["poses"][0].float().cpu().numpy(),
         )
@@ -282,7 +282,7 @@ class VoxelEngine:
             raise ValueError(f"class id must be in 0..{len(self.classes) - 1}, got {class_id}")
         with torch.inference_mode():
             grid = _decode_pose(classifier, pose_t, int(class_id), len(self.classes))
-        return grid[0].float().cpu().numpy()
+        return self._at_resolution(grid[0].float().cpu().numpy())
 
     # ------------------------------------------------------------------ inversion
 
@@ -352,6 +352,14 @@ class VoxelEngine:
         if self._classifier is None:
             raise WeightsError(None, "no classifier weights loaded (capsnet.safetensors missing)")
         return self._classifier
+
+    def _at_resolution(self, grid: np.ndarray) -> np.ndarray:
+        """Classifier-resolution output -> the engine resolution (no-op when they agree)."""
+        from voxstudio.core.grid import resize
+
+        if grid.shape[0] == self.resolution:
+            return grid
+        return resize(grid, self.resolution).astype(np.float32)
 
     def _prepare_grid(self, grid: np.ndarray, resolution: int | None = None) -> torch.Tensor:
         """Any ``(R',R',R')`` grid -> float tensor at the network resolution on the device."""
@@ -423,16 +431,41 @@ def _load_generator(stem: Path) -> tuple[Generator, np.ndarray, np.ndarray, dict
 
 
 def _load_classifier(stem: Path) -> tuple[nn.Module, list[str], int, dict[str, Any]]:
-    raise WeightsError(weight_paths(stem)[0], "capsule classifier support is not available yet")
+    """The capsule classifier from ``capsnet.json`` + ``capsnet.safetensors``."""
+    from voxstudio.models import load_classifier
+
+    model, config = load_classifier(stem)
+    config_path = weight_paths(stem)[1]
+    try:
+        classes = [str(c) for c in config["classes"]]
+        resolution = int(config["resolution"])
+    except (KeyError, TypeError, ValueError) as error:
+        raise WeightsError(config_path, f"classifier config lacks classes / resolution ({error})") from error
+    if not hasattr(model, "decode"):
+        raise WeightsError(config_path, "the engine needs the capsule classifier (kind 'capsnet')")
+    return model, classes, resolution, config
 
 
 def _random_classifier(classes: Sequence[str], resolution: int) -> tuple[nn.Module | None, dict[str, Any] | None]:
-    return None, None
+    """An untrained CapsNet3D with the default (shipped) architecture."""
+    from voxstudio.models import build_classifier
+
+    model = build_classifier("capsnet", num_classes=len(classes), resolution=resolution)
+    return model, {"kind": "capsnet", "model": model.config(), "classes": list(classes), "random_init": True}
 
 
 def _classifier_outputs(classifier: nn.Module, x: torch.Tensor) -> dict[str, torch.Tensor]:
-    raise NotImplementedError
+    """Capsule outputs as the engine reports them: normalised lengths, sigmoid reconstruction."""
+    from voxstudio.models.capsnet import class_probabilities
+
+    out = classifier(x)
+    return {
+        "probabilities": class_probabilities(out.lengths),
+        "reconstruction": torch.sigmoid(out.reconstruction),
+        "poses": out.poses,
+    }
 
 
 def _decode_pose(classifier: nn.Module, pose: torch.Tensor, class_id: int, num_classes: int) -> torch.Tensor:
-    raise NotImplementedError
+    """Capsule decoder on one class-capsule pose placed in ``class_id``'s slot."""
+    return torch.sigmoid(classifier.decode(pose, class_id))
