@@ -98,7 +98,8 @@ class ImportReport:
 
 def _pack(voxels: np.ndarray) -> np.ndarray:
     n = voxels.shape[0]
-    return np.packbits(voxels.reshape(n, -1).astype(bool, copy=False), axis=1)
+    cells = int(np.prod(voxels.shape[1:]))
+    return np.packbits(voxels.reshape(n, cells).astype(bool, copy=False), axis=1)
 
 
 def _write_split(path: Path, voxels: np.ndarray, labels: np.ndarray) -> None:

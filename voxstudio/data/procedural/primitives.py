@@ -298,7 +298,10 @@ def rasterise(parts: list[Part], resolution: int = 32, yaw_deg: float = 0.0, mar
     size = extent * scale
     shrink = (size - 2 * _INSET).clip(min=0) / np.where(size > 0, size, 1)
     scale_axes = scale * shrink  # voxels per metre along x, y, z (a hair under ``scale``)
-    offset = np.array([(resolution - size[0]) / 2.0, (resolution - size[1]) / 2.0, 0.0]) + _INSET
+    # whole-voxel x/y offsets, as core.io.meshes: a side of n voxels covers exactly ceil(n) cells
+    # (+1e-6: the longest side is R-2 up to rounding, and floor(0.99999...) would eat the margin)
+    offset = np.array([math.floor((resolution - size[0]) / 2 + 1e-6),
+                       math.floor((resolution - size[1]) / 2 + 1e-6), 0.0]) + _INSET
     half_voxel = 0.5 / scale  # metres
     yaw_inv = _world_matrix(yaw_deg).T
     grid = np.zeros((resolution,) * 3, dtype=bool)

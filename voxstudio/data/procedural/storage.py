@@ -90,7 +90,7 @@ def dresser(b: Builder) -> None:
 def wardrobe(b: Builder) -> None:
     """Wardrobe / armoire ~1.8-2.2 m tall with 1-4 doors, optional drawers and cornice."""
     height = b.u(1.75, 2.25)
-    width = b.u(0.75, 2.0)
+    width = min(b.u(0.75, 2.0), height * 0.92)  # always taller than wide
     depth = b.u(0.5, 0.65)
     hx, hy = width / 2, depth / 2
     base_kind = b.choice(("plinth", "legs", "feet", "none"), (0.45, 0.2, 0.15, 0.2))

@@ -209,7 +209,7 @@ def desk(b: Builder) -> None:
         b.box(-0.35, 0.35, -hy + 0.02, -hy + 0.35, under - 0.1, under - 0.08)
     # hutch / shelf unit on top
     if b.chance(0.12):
-        hh = b.u(0.3, 0.6)
+        hh = min(b.u(0.3, 0.6), length - height - 0.05)  # a hutch desk stays wider than tall
         hd = b.u(0.2, 0.3)
         for sx in (-1, 1):
             b.box(sx * hx - (0.02 if sx > 0 else -0.02), sx * hx, hy - hd, hy, height, height + hh)
