@@ -9,7 +9,7 @@ import pytest
 import torch
 
 sys.path.insert(0, str(Path(__file__).parent))
-from tiny_task import TinyTask, tiny_dataset  # noqa: E402
+from tiny_task import TinyTask, one_thread_fixture, tiny_dataset  # noqa: E402
 
 from voxstudio.models.weights import load_weights
 from voxstudio.training.checkpoint import CheckpointError, load_checkpoint
@@ -17,6 +17,8 @@ from voxstudio.training.loop import CHECKPOINT_NAME, TrainingError, epoch_permut
 from voxstudio.training.runlog import read_log
 
 BATCH = 8  # 48 samples -> 6 steps per epoch
+
+_one_thread = one_thread_fixture()
 
 
 def _fit(task: TinyTask, out: Path, epochs: int, **kwargs) -> dict[str, float]:

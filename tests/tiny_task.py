@@ -92,3 +92,21 @@ class TinyTask:
 
     def export_weights(self, out_dir: Path) -> None:
         save_weights(Path(out_dir) / "tiny", self.model, {"architecture": "tiny"})
+
+
+def one_thread_fixture():  # pragma: no cover - a pytest fixture factory
+    """Autouse fixture for model tests: one intra-op thread, restored afterwards.
+
+    Tiny tensors gain nothing from threads, and on a busy 2-core machine
+    OpenMP spinning makes them 10-30x slower.
+    """
+    import pytest
+
+    @pytest.fixture(autouse=True)
+    def _one_thread():
+        previous = torch.get_num_threads()
+        torch.set_num_threads(1)
+        yield
+        torch.set_num_threads(previous)
+
+    return _one_thread

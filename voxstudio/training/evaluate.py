@@ -1,0 +1,226 @@
+"""Evaluate trained classifiers on a dataset split: accuracy, per-class accuracy, confusion matrix.
+
+Used by ``voxstudio evaluate`` and by the classifier task at epoch ends (through
+:func:`predict`), so training logs and final reports compute accuracy the same
+way.  Reports render as text (terminal), JSON, a Markdown table, and a PNG
+drawn with Pillow (matplotlib is not a dependency).
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import torch
+from torch import nn
+
+from voxstudio.models import CLASSIFIER_KINDS, load_classifier
+from voxstudio.models.device import pick_device
+from voxstudio.models.weights import WeightsError, weight_paths
+from voxstudio.training.metrics import accuracy, confusion_matrix, per_class_accuracy
+
+
+@dataclass
+class ClassifierReport:
+    """Everything ``voxstudio evaluate`` prints or saves for one classifier."""
+
+    kind: str
+    classes: list[str]
+    accuracy: float
+    per_class: np.ndarray  # (C,) float64, NaN where the split has no sample
+    confusion: np.ndarray  # (C, C) int64, rows true, columns predicted
+    num_samples: int
+    weights: str
+    data: str
+    split: str
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "kind": self.kind,
+            "weights": self.weights,
+            "data": self.data,
+            "split": self.split,
+            "num_samples": self.num_samples,
+            "accuracy": self.accuracy,
+            "per_class_accuracy": {
+                name: (None if np.isnan(value) else float(value)) for name, value in zip(self.classes, self.per_class)
+            },
+            "classes": list(self.classes),
+            "confusion_matrix": self.confusion.tolist(),
+        }
+
+    def format_text(self) -> str:
+        """Accuracy, per-class accuracy and the confusion matrix as aligned plain text."""
+        lines = [
+            f"{self.kind} on {self.data} ({self.split}, {self.num_samples} shapes)",
+            f"accuracy: {100 * self.accuracy:.2f}%",
+            "",
+            "per-class accuracy:",
+        ]
+        width = max(len(name) for name in self.classes)
+        counts = self.confusion.sum(axis=1)
+        for name, value, count in zip(self.classes, self.per_class, counts):
+            shown = "   n/a" if np.isnan(value) else f"{100 * value:6.2f}%"
+            lines.append(f"  {name:<{width}}  {shown}  ({count})")
+        lines += ["", "confusion matrix (rows: true class, columns: predicted):"]
+        short = [_abbreviation(name) for name in self.classes]
+        cell = max(4, len(str(int(self.confusion.max(initial=0)))) + 1)
+        lines.append(" " * (width + 2) + "".join(f"{s:>{cell}}" for s in short))
+        for name, row in zip(self.classes, self.confusion):
+            lines.append(f"  {name:<{width}}" + "".join(f"{int(v):>{cell}}" for v in row))
+        return "\n".join(lines)
+
+    def format_markdown(self) -> str:
+        """The confusion matrix and per-class accuracy as a Markdown table."""
+        header = "| true \\ predicted | " + " | ".join(self.classes) + " | accuracy |"
+        rule = "|" + "---|" * (len(self.classes) + 2)
+        rows = []
+        for name, row, value in zip(self.classes, self.confusion, self.per_class):
+            shown = "n/a" if np.isnan(value) else f"{100 * value:.1f}%"
+            rows.append(f"| {name} | " + " | ".join(str(int(v)) for v in row) + f" | {shown} |")
+        return "\n".join([header, rule, *rows])
+
+
+def predict(
+    model: nn.Module, voxels: Any, batch_size: int = 64, device: torch.device | str = "cpu"
+) -> tuple[np.ndarray, np.ndarray]:
+    """Predicted class ids (N,) and class probabilities (N, C) for (N, R, R, R) voxels.
+
+    Capsule networks report normalised capsule lengths, CNNs a softmax.  The
+    model is put in eval mode; data moves to ``device`` one batch at a time.
+    """
+    from voxstudio.models.capsnet import CapsNet3D, class_probabilities
+
+    device = torch.device(device)
+    data = torch.as_tensor(np.asarray(voxels) if not isinstance(voxels, torch.Tensor) else voxels)
+    was_training = model.training
+    model.eval()
+    outputs = []
+    try:
+        with torch.no_grad():
+            for start in range(0, len(data), batch_size):
+                batch = data[start:start + batch_size].to(device).float()
+                if isinstance(model, CapsNet3D):
+                    probabilities = class_probabilities(model(batch).lengths)
+                else:
+                    probabilities = torch.softmax(model(batch), dim=1)
+                outputs.append(probabilities.cpu())
+    finally:
+        model.train(was_training)
+    probabilities = torch.cat(outputs).numpy().astype(np.float32) if outputs else np.zeros((0, 0), np.float32)
+    return probabilities.argmax(axis=1).astype(np.int64), probabilities
+
+
+def resolve_weights(weights: str | Path, kind: str) -> Path:
+    """A weights *stem*: ``DIR`` means ``DIR/<kind>``; a file or stem is used as given."""
+    path = Path(weights)
+    return path / kind if path.is_dir() else weight_paths(path)[0].with_suffix("")
+
+
+def evaluate_classifier(
+    kind: str,
+    data_dir: str | Path,
+    weights: str | Path,
+    device: str | torch.device = "auto",
+    batch_size: int = 64,
+    split: str = "test",
+) -> ClassifierReport:
+    """Load ``kind`` weights, classify the ``split`` of ``data_dir``, and report.
+
+    Raises :class:`WeightsError` for unusable weights or weights trained on
+    other classes than the dataset has.
+    """
+    if kind not in CLASSIFIER_KINDS:
+        raise ValueError(f"unknown classifier {kind!r}: choose one of {', '.join(CLASSIFIER_KINDS)}")
+    from voxstudio.data.dataset import load_split
+
+    stem = resolve_weights(weights, kind)
+    target = pick_device(device)
+    model, config = load_classifier(stem, device=target)
+    dataset = load_split(data_dir, split)
+    classes = list(config.get("classes", []))
+    if classes != list(dataset.classes):
+        raise WeightsError(
+            weight_paths(stem)[1],
+            f"weights were trained on classes {classes} but {data_dir} has {list(dataset.classes)}",
+        )
+    voxels = dataset.voxels
+    resolution = int(config["model"]["resolution"])
+    if dataset.resolution != resolution:
+        from voxstudio.core.grid import resize
+
+        voxels = np.stack([resize(grid, resolution) for grid in voxels]) if len(voxels) else voxels
+    predicted, _ = predict(model, voxels, batch_size=batch_size, device=target)
+    confusion = confusion_matrix(predicted, dataset.labels, len(classes))
+    return ClassifierReport(
+        kind=kind,
+        classes=classes,
+        accuracy=accuracy(predicted, dataset.labels),
+        per_class=per_class_accuracy(confusion),
+        confusion=confusion,
+        num_samples=int(len(dataset.labels)),
+        weights=str(stem),
+        data=str(data_dir),
+        split=split,
+    )
+
+
+def save_report_json(path: str | Path, report: ClassifierReport) -> Path:
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(json.dumps(report.to_dict(), indent=2) + "\n", encoding="utf-8")
+    return path
+
+
+def save_confusion_png(path: str | Path, report: ClassifierReport, cell: int = 44) -> Path:
+    """Draw the confusion matrix (row-normalised shading, counts written in) as a PNG with Pillow."""
+    from PIL import Image, ImageDraw, ImageFont
+
+    font = _font(ImageFont, 13)
+    count = len(report.classes)
+    label_width = max(int(font.getlength(name)) for name in report.classes) + 16
+    title_height = 28
+    top = title_height + label_width
+    width, height = label_width + count * cell + 12, top + count * cell + 12
+    image = Image.new("RGB", (width, height), "white")
+    draw = ImageDraw.Draw(image)
+    draw.text((8, 6), f"{report.kind}: {100 * report.accuracy:.2f}% ({report.num_samples} shapes)", fill="black", font=font)
+    totals = report.confusion.sum(axis=1, keepdims=True).clip(min=1)
+    fractions = report.confusion / totals
+    for row in range(count):
+        draw.text((8, top + row * cell + cell // 2 - 7), report.classes[row], fill="black", font=font)
+        for column in range(count):
+            x0, y0 = label_width + column * cell, top + row * cell
+            shade = float(fractions[row, column])
+            colour = tuple(int(255 - shade * (255 - c)) for c in (31, 84, 160))
+            draw.rectangle((x0, y0, x0 + cell - 1, y0 + cell - 1), fill=colour, outline=(200, 200, 200))
+            value = int(report.confusion[row, column])
+            if value:
+                text = str(value)
+                text_colour = "white" if shade > 0.5 else "black"
+                draw.text((x0 + (cell - font.getlength(text)) / 2, y0 + cell // 2 - 7), text, fill=text_colour, font=font)
+    for column, name in enumerate(report.classes):
+        # Column labels written sideways: render horizontally, rotate, paste.
+        strip = Image.new("RGB", (label_width, cell), "white")
+        ImageDraw.Draw(strip).text((4, cell // 2 - 7), name, fill="black", font=font)
+        rotated = strip.rotate(90, expand=True)
+        image.paste(rotated, (label_width + column * cell, title_height))
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    image.save(path)
+    return path
+
+
+def _font(image_font: Any, size: int) -> Any:
+    try:
+        return image_font.load_default(size=size)
+    except TypeError:  # Pillow < 10.1: fixed-size bitmap font
+        return image_font.load_default()
+
+
+def _abbreviation(name: str) -> str:
+    parts = name.replace("-", "_").split("_")
+    return "".join(p[0] for p in parts).upper() if len(parts) > 1 else name[:4]
