@@ -21,7 +21,7 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
-from voxstudio.core.grid import to_occupancy
+from voxstudio.core.grid import bounding_box, to_occupancy
 
 if TYPE_CHECKING:  # pragma: no cover
     import pyvista
@@ -103,27 +103,38 @@ def blocky_mesh(grid: np.ndarray) -> SurfaceMesh:
     occupancy = to_occupancy(grid) if np.asarray(grid).dtype != np.bool_ else np.asarray(grid)
     if occupancy.ndim != 3:
         raise ValueError(f"expected a 3-D grid, got shape {occupancy.shape}")
+    box = bounding_box(occupancy)
+    if box is None:
+        return SurfaceMesh()
+    lo, hi = box
+    occupancy = occupancy[lo[0] : hi[0], lo[1] : hi[1], lo[2] : hi[2]]  # work on the occupied block only
     nx, ny, nz = occupancy.shape
     padded = np.pad(occupancy, 1)
     inner = (slice(1, nx + 1), slice(1, ny + 1), slice(1, nz + 1))
+    sy, sz = ny + 1, nz + 1
+    strides = np.array([sy * sz, sz, 1], dtype=np.int64)  # lattice point (x, y, z) -> key
     quads = []
     for axis, sign, corners in _FACES:
         shifted = list(inner)
         shifted[axis] = slice(1 + sign, 1 + sign + occupancy.shape[axis])
         exposed = occupancy & ~padded[tuple(shifted)]
-        cells = np.argwhere(exposed)
-        if cells.size:
-            quads.append(cells[:, None, :] + corners[None, :, :])  # (N, 4, 3) lattice points
+        cell = np.flatnonzero(exposed)  # flat voxel index, one pass (faster than argwhere)
+        if cell.size:
+            i, rest = np.divmod(cell, ny * nz)
+            j, k = np.divmod(rest, nz)
+            base = i * strides[0] + j * strides[1] + k
+            quads.append(base[:, None] + (corners @ strides)[None, :])  # (N, 4) lattice keys
     if not quads:
         return SurfaceMesh()
-    lattice = np.concatenate(quads)  # (Q, 4, 3)
-    sy, sz = ny + 1, nz + 1
-    keys = (lattice[..., 0] * sy + lattice[..., 1]) * sz + lattice[..., 2]  # (Q, 4)
+    keys = np.concatenate(quads)  # (Q, 4)
     used = np.zeros((nx + 1) * sy * sz, dtype=bool)
     used[keys.ravel()] = True
-    ids = np.cumsum(used) - 1  # dense id per used lattice point, in key order
     unique_keys = np.flatnonzero(used)
-    vertices = np.stack([unique_keys // (sy * sz), (unique_keys // sz) % sy, unique_keys % sz], axis=1)
+    ids = np.empty(used.size, dtype=np.int64)
+    ids[unique_keys] = np.arange(unique_keys.size)  # dense vertex id, in key order
+    x, rest = np.divmod(unique_keys, sy * sz)
+    y, z = np.divmod(rest, sz)
+    vertices = np.stack([x, y, z], axis=1) + lo
     quad_ids = ids[keys]
     faces = np.concatenate([quad_ids[:, [0, 1, 2]], quad_ids[:, [0, 2, 3]]])
     return SurfaceMesh(vertices=vertices.astype(np.float32), faces=faces)
@@ -143,12 +154,17 @@ def smooth_mesh(grid: np.ndarray, level: float = 0.5, smoothing_iterations: int 
     volume = np.asarray(grid)
     if volume.ndim != 3:
         raise ValueError(f"expected a 3-D grid, got shape {volume.shape}")
-    volume = np.pad(volume.astype(np.float32), 1)
-    volume = np.nan_to_num(volume, nan=0.0)
-    if not float(volume.max()) > level:
+    volume = np.nan_to_num(volume.astype(np.float32), nan=0.0)
+    box = bounding_box(volume > level)
+    if box is None:
         return SurfaceMesh()
+    # Crop to the cells above the level plus one voxel of context (it shapes the
+    # interpolated surface), then pad with empty space so the surface closes.
+    lo = np.maximum(box[0] - 1, 0)
+    hi = np.minimum(box[1] + 1, volume.shape)
+    volume = np.pad(volume[lo[0] : hi[0], lo[1] : hi[1], lo[2] : hi[2]], 1)
     vertices, faces, _, _ = measure.marching_cubes(volume, level=level, allow_degenerate=False)
-    vertices = vertices - 0.5  # padded index p is voxel p - 1, whose centre is at p - 0.5
+    vertices = vertices - 0.5 + lo  # padded index p is voxel p - 1 (+ crop offset), centre at p - 0.5
     faces = faces[:, ::-1]  # skimage winds triangles clockwise seen from the high-valued side
     mesh = SurfaceMesh(vertices=vertices, faces=faces)
     if smoothing_iterations > 0 and not mesh.is_empty:
