@@ -125,3 +125,23 @@ def test_view_warns_about_empty_file(tmp_path: Path, capsys: pytest.CaptureFixtu
 def test_view_window_size_validation(capsys: pytest.CaptureFixture[str]) -> None:
     code, _, err = run(["view", "x.vox", "--window-size", "big"], capsys)
     assert code == 2 and "WIDTHxHEIGHT" in err
+
+
+def test_view_opens_a_window_with_the_shape(tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch) -> None:
+    import pyvista
+
+    source = tmp_path / "chair.npy"
+    save_voxels(source, chair_grid(16))
+    seen: dict[str, object] = {}
+
+    def fake_show(self, *args, **kwargs):  # instead of blocking in an event loop
+        mappers = [getattr(actor, "GetMapper", lambda: None)() for actor in self.renderer.actors.values()]
+        seen["points"] = sum(m.GetInput().GetNumberOfPoints() for m in mappers if m is not None and hasattr(m, "GetInput"))
+        seen["up"] = tuple(self.camera.up)
+        self.close()
+
+    monkeypatch.setattr(pyvista.Plotter, "show", fake_show)
+    code, _, err = run(["view", str(source), "--surface", "smooth"], capsys)
+    assert code == 0, err
+    assert seen["up"] == (0.0, 0.0, 1.0)
+    assert seen["points"] > 100
