@@ -67,7 +67,7 @@ class ClassifierReport:
             lines.append(f"  {name:<{width}}  {shown}  ({count})")
         lines += ["", "confusion matrix (rows: true class, columns: predicted):"]
         short = [_abbreviation(name) for name in self.classes]
-        cell = max(4, len(str(int(self.confusion.max(initial=0)))) + 1)
+        cell = max(len(str(int(self.confusion.max(initial=0)))), *(len(s) for s in short)) + 2
         lines.append(" " * (width + 2) + "".join(f"{s:>{cell}}" for s in short))
         for name, row in zip(self.classes, self.confusion):
             lines.append(f"  {name:<{width}}" + "".join(f"{int(v):>{cell}}" for v in row))
@@ -184,10 +184,12 @@ def save_confusion_png(path: str | Path, report: ClassifierReport, cell: int = 4
     label_width = max(int(font.getlength(name)) for name in report.classes) + 16
     title_height = 28
     top = title_height + label_width
-    width, height = label_width + count * cell + 12, top + count * cell + 12
+    title = f"{report.kind}: {100 * report.accuracy:.2f}% of {report.num_samples} shapes (rows: true, columns: predicted)"
+    width = max(label_width + count * cell + 12, int(font.getlength(title)) + 16)
+    height = top + count * cell + 12
     image = Image.new("RGB", (width, height), "white")
     draw = ImageDraw.Draw(image)
-    draw.text((8, 6), f"{report.kind}: {100 * report.accuracy:.2f}% ({report.num_samples} shapes)", fill="black", font=font)
+    draw.text((8, 6), title, fill="black", font=font)
     totals = report.confusion.sum(axis=1, keepdims=True).clip(min=1)
     fractions = report.confusion / totals
     for row in range(count):

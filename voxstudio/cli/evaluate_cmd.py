@@ -1,0 +1,88 @@
+"""``voxstudio evaluate capsnet|baseline|gan``: score trained weights on a dataset split.
+
+Classifiers: accuracy, per-class accuracy and the confusion matrix (printed, and
+optionally saved as JSON, Markdown and a PNG).  ``gan`` is dispatched to
+``voxstudio.training.gan_task.evaluate_weights`` (imported only when asked for).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from pathlib import Path
+
+from voxstudio.cli.train_cmd import add_runtime_options, positive_int
+
+MODELS = ("capsnet", "baseline", "gan")
+
+
+def register(subparsers: argparse._SubParsersAction) -> None:
+    parser = subparsers.add_parser(
+        "evaluate",
+        help="measure a trained model on a dataset's test split",
+        description="Evaluate trained weights on a dataset folder. For capsnet/baseline prints accuracy, "
+        "per-class accuracy and the confusion matrix.",
+    )
+    parser.add_argument("model", choices=MODELS, help="which model the weights are for")
+    parser.add_argument("--data", type=Path, required=True, metavar="DIR", help="dataset folder")
+    parser.add_argument("--weights", type=Path, default=None, metavar="DIR_OR_STEM",
+                        help="a run or weights folder (uses <model>.safetensors in it) or a weights file / stem "
+                        "(default: the shipped weights)")
+    parser.add_argument("--split", choices=("test", "train"), default="test", help="which split (default: test)")
+    parser.add_argument("--batch-size", type=positive_int, default=64, metavar="B", help="inference batch (default: 64)")
+    parser.add_argument("--json", type=Path, default=None, metavar="FILE", help="also write the metrics as JSON")
+    parser.add_argument("--markdown", type=Path, default=None, metavar="FILE",
+                        help="also write the confusion matrix as a Markdown table (classifiers)")
+    parser.add_argument("--png", type=Path, default=None, metavar="FILE",
+                        help="also draw the confusion matrix as a PNG image (classifiers)")
+    add_runtime_options(parser)
+    parser.set_defaults(handler=run)
+
+
+def run(args: argparse.Namespace) -> int:
+    import torch
+
+    from voxstudio.models.device import DeviceError
+    from voxstudio.models.weights import WeightsError
+    from voxstudio.paths import weights_dir
+
+    if args.threads:
+        torch.set_num_threads(args.threads)
+    weights = args.weights if args.weights is not None else weights_dir()
+    try:
+        if args.model == "gan":
+            return _evaluate_gan(args, weights)
+        from voxstudio.training.evaluate import evaluate_classifier, save_confusion_png, save_report_json
+
+        report = evaluate_classifier(args.model, args.data, weights, device=args.device,
+                                     batch_size=args.batch_size, split=args.split)
+    except (WeightsError, DeviceError) as error:
+        print(f"voxstudio: error: {error}", file=sys.stderr)
+        return 2
+    print(report.format_text())
+    if args.json:
+        print(f"wrote {save_report_json(args.json, report)}")
+    if args.markdown:
+        args.markdown.parent.mkdir(parents=True, exist_ok=True)
+        args.markdown.write_text(report.format_markdown() + "\n", encoding="utf-8")
+        print(f"wrote {args.markdown}")
+    if args.png:
+        print(f"wrote {save_confusion_png(args.png, report)}")
+    return 0
+
+
+def _evaluate_gan(args: argparse.Namespace, weights: Path) -> int:
+    try:
+        from voxstudio.training.gan_task import evaluate_weights
+    except ImportError as error:
+        print(f"voxstudio: error: GAN evaluation is not available ({error})", file=sys.stderr)
+        return 2
+    metrics = evaluate_weights(args.data, weights, device=args.device)
+    for name, value in metrics.items():
+        print(f"{name}: {value:.6g}" if isinstance(value, float) else f"{name}: {value}")
+    if args.json:
+        args.json.parent.mkdir(parents=True, exist_ok=True)
+        args.json.write_text(json.dumps(metrics, indent=2) + "\n", encoding="utf-8")
+        print(f"wrote {args.json}")
+    return 0

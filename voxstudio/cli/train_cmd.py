@@ -1,0 +1,126 @@
+"""``voxstudio train capsnet|baseline|gan``: train a model on a dataset folder with fit().
+
+The classifiers come from :mod:`voxstudio.training.classifier_task`; ``gan`` is
+dispatched to :mod:`voxstudio.training.gan_task` (imported only when asked
+for).  Both expose ``build_task(...)`` and optional ``DEFAULT_EPOCHS`` /
+``DEFAULT_BATCH_SIZE`` constants.  Runs unchanged under ``torchrun``; see
+docs/training.md.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from pathlib import Path
+
+MODELS = ("capsnet", "baseline", "gan")
+
+
+def positive_int(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"not an integer: {text!r}") from None
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"must be at least 1, got {value}")
+    return value
+
+
+def positive_float(text: str) -> float:
+    try:
+        value = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"not a number: {text!r}") from None
+    if not value > 0:
+        raise argparse.ArgumentTypeError(f"must be positive, got {value}")
+    return value
+
+
+def add_runtime_options(parser: argparse.ArgumentParser) -> None:
+    """``--device`` / ``--threads``, shared with ``evaluate``."""
+    parser.add_argument("--device", default="auto", metavar="DEV",
+                        help="auto, cpu, cuda or cuda:N (default: auto = $VOXSTUDIO_DEVICE, else cuda if available)")
+    parser.add_argument("--threads", type=positive_int, default=None, metavar="N",
+                        help="CPU threads for torch (default: torch's choice; use 1 on a shared machine)")
+
+
+def register(subparsers: argparse._SubParsersAction) -> None:
+    parser = subparsers.add_parser(
+        "train",
+        help="train the capsule classifier, the CNN baseline or the GAN",
+        description="Train a model on a dataset folder (from `voxstudio dataset build|import`). "
+        "Writes RUN_DIR/checkpoint.pt (every epoch, and on Ctrl-C), RUN_DIR/log.csv and finally "
+        "RUN_DIR/<model>.safetensors + .json. Re-run with --resume to continue an interrupted run "
+        "exactly. Multi-process / multi-node: launch with torchrun (docs/training.md).",
+    )
+    parser.add_argument("model", choices=MODELS, help="what to train")
+    parser.add_argument("--data", type=Path, required=True, metavar="DIR", help="dataset folder (meta.json, train.npz, test.npz)")
+    parser.add_argument("--out", type=Path, required=True, metavar="RUN_DIR", help="run folder for checkpoint, log and weights")
+    parser.add_argument("--epochs", type=positive_int, default=None, metavar="N",
+                        help="total number of epochs, counting those already done when resuming (default: per model)")
+    parser.add_argument("--batch-size", type=positive_int, default=None, metavar="B",
+                        help="global batch size, split over torchrun processes (default: per model)")
+    parser.add_argument("--lr", type=positive_float, default=None, help="learning rate (default: per model)")
+    parser.add_argument("--seed", type=int, default=0, help="seed for weights, data order and augmentation (default: 0)")
+    parser.add_argument("--resume", action="store_true", help="continue from RUN_DIR/checkpoint.pt")
+    parser.add_argument("--checkpoint-every", type=positive_int, default=None, metavar="STEPS",
+                        help="also checkpoint every STEPS steps (default: at epoch ends only)")
+    parser.add_argument("--log-every", type=positive_int, default=10, metavar="STEPS",
+                        help="log.csv row every STEPS steps (default: 10)")
+    parser.add_argument("--no-progress", action="store_true", help="no progress bar (for log files)")
+    add_runtime_options(parser)
+    parser.set_defaults(handler=run)
+
+
+def run(args: argparse.Namespace) -> int:
+    import torch
+
+    from voxstudio.data.dataset import load_split
+    from voxstudio.models.device import DeviceError
+    from voxstudio.models.weights import WeightsError
+    from voxstudio.training.checkpoint import CheckpointError
+    from voxstudio.training.loop import TrainingError, fit
+
+    if args.threads:
+        torch.set_num_threads(args.threads)
+    try:
+        module = _task_module(args.model)
+    except ImportError as error:
+        print(f"voxstudio: error: {args.model} training is not available ({error})", file=sys.stderr)
+        return 2
+    train_set = load_split(args.data, "train")
+    test_set = load_split(args.data, "test")
+    epochs = args.epochs or getattr(module, "DEFAULT_EPOCHS", 20)
+    batch_size = args.batch_size or getattr(module, "DEFAULT_BATCH_SIZE", 32)
+    options = {"epochs": epochs, "batch_size": batch_size, "lr": args.lr, "seed": args.seed}
+    try:
+        if args.model == "gan":
+            task = module.build_task(train_set, test_set, out_dir=args.out, **options)
+        else:
+            task = module.build_task(args.model, train_set, test_set, metadata={"data": str(args.data)}, **options)
+        metrics = fit(
+            task, train_set, args.out, epochs=epochs, batch_size=batch_size, device=args.device, seed=args.seed,
+            resume=args.resume, checkpoint_every_steps=args.checkpoint_every, log_every_steps=args.log_every,
+            progress=not args.no_progress,
+        )
+    except (TrainingError, CheckpointError, DeviceError, WeightsError) as error:
+        print(f"voxstudio: error: {error}", file=sys.stderr)
+        return 2
+    if _is_main_process():
+        shown = ", ".join(f"{k}={v:.4g}" if isinstance(v, float) else f"{k}={v}" for k, v in metrics.items())
+        print(f"trained {args.model}: {shown}")
+        print(f"weights and log in {args.out}")
+    return 0
+
+
+def _task_module(model: str):  # noqa: ANN202 - a module object
+    import importlib
+
+    name = "gan_task" if model == "gan" else "classifier_task"
+    return importlib.import_module(f"voxstudio.training.{name}")
+
+
+def _is_main_process() -> bool:
+    import os
+
+    return os.environ.get("RANK", "0") == "0"
