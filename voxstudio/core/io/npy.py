@@ -9,6 +9,7 @@ Float arrays are thresholded at 0.5, integer arrays by ``!= 0``.
 from __future__ import annotations
 
 import io
+import warnings
 from pathlib import Path
 
 import numpy as np
@@ -46,6 +47,12 @@ def _check_header_length(handle, path: Path) -> None:
 
 def _read_header(handle, path: Path) -> tuple[tuple[int, ...], bool, np.dtype]:
     _check_header_length(handle, path)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")  # a mangled header dict can make literal_eval warn
+        return _parse_header(handle, path)
+
+
+def _parse_header(handle, path: Path) -> tuple[tuple[int, ...], bool, np.dtype]:
     try:
         version = npformat.read_magic(handle)
         if version == (1, 0):
