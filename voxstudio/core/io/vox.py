@@ -19,6 +19,7 @@ ignored). Palettes here are ``(256, 4)`` uint8 arrays indexed *by colour index*
 from __future__ import annotations
 
 import struct
+from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -73,8 +74,12 @@ class VoxModel:
     palette: np.ndarray
 
 
-def _chunks(data: bytes, start: int, end: int, path: Path | None):
-    """Yield ``(id, content_start, content_end)`` for the chunks in ``data[start:end]``."""
+def _chunks(data: bytes, start: int, end: int, path: Path | None) -> Iterator[tuple[bytes, int, int, int]]:
+    """Yield ``(id, content_start, content_end, children_bytes)`` for the chunks in ``data[start:end]``.
+
+    Every size is checked against the enclosing range, so a lying size field is an
+    error, never an out-of-range read.
+    """
     pos = start
     while pos < end:
         if end - pos < 12:
@@ -97,7 +102,7 @@ def parse_vox(data: bytes, path: Path | None = None) -> VoxModel:
     main = list(_chunks(data, 8, len(data), path))
     if not main or main[0][0] != b"MAIN":
         raise VoxelFileError(path, "vox file has no MAIN chunk")
-    _, main_content_start, main_content_end, main_children = main[0]
+    _, _, main_content_end, main_children = main[0]  # MAIN has no content of its own in practice
     size: tuple[int, int, int] | None = None
     model: np.ndarray | None = None
     palette = DEFAULT_PALETTE.copy()
