@@ -9,6 +9,8 @@ from __future__ import annotations
 
 import os
 import signal
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import numpy as np
@@ -20,13 +22,17 @@ from voxstudio.models.weights import save_weights
 
 
 def tiny_dataset(n: int = 48, resolution: int = 8, classes: int = 3, seed: int = 0) -> tuple[np.ndarray, np.ndarray]:
-    """Noisy slabs: class c fills the c-th third of the grid along x."""
+    """Noisy horizontal slabs: class c fills the c-th third of the grid along z (height).
+
+    Height bands survive the classifier augmentation (x mirror, small x/y
+    shifts, a lift of one voxel), so augmented training can still learn them.
+    """
     rng = np.random.default_rng(seed)
     labels = np.arange(n) % classes
     voxels = rng.random((n, resolution, resolution, resolution)) < 0.1
     width = resolution // classes
     for i, label in enumerate(labels):
-        voxels[i, label * width:(label + 1) * width] |= rng.random((width, resolution, resolution)) < 0.7
+        voxels[i, :, :, label * width:(label + 1) * width] |= rng.random((resolution, resolution, width)) < 0.7
     return voxels, labels.astype(np.int64)
 
 
@@ -94,19 +100,28 @@ class TinyTask:
         save_weights(Path(out_dir) / "tiny", self.model, {"architecture": "tiny"})
 
 
-def one_thread_fixture():  # pragma: no cover - a pytest fixture factory
-    """Autouse fixture for model tests: one intra-op thread, restored afterwards.
+@contextmanager
+def single_thread() -> Iterator[None]:
+    """One torch intra-op thread inside the block, the previous count restored after.
 
     Tiny tensors gain nothing from threads, and on a busy 2-core machine
     OpenMP spinning makes them 10-30x slower.
     """
+    previous = torch.get_num_threads()
+    torch.set_num_threads(1)
+    try:
+        yield
+    finally:
+        torch.set_num_threads(previous)
+
+
+def one_thread_fixture():  # noqa: ANN201 - a pytest fixture
+    """Autouse fixture running each test of a module under :func:`single_thread`."""
     import pytest
 
     @pytest.fixture(autouse=True)
-    def _one_thread():
-        previous = torch.get_num_threads()
-        torch.set_num_threads(1)
-        yield
-        torch.set_num_threads(previous)
+    def _one_thread() -> Iterator[None]:
+        with single_thread():
+            yield
 
     return _one_thread
