@@ -93,12 +93,6 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--repeats", type=int, default=20)
     args = parser.parse_args()
-    try:
-        import torch
-
-        torch.set_num_threads(2)
-    except ImportError:  # pragma: no cover
-        pass
 
     print(f"{'R':>4} {'voxels':>7} {'faces':>7} {'blocky ms':>10} {'smooth ms':>10} {'smooth+taubin10 ms':>19} {'naive ms':>9} {'speed-up':>9}")
     for resolution in (32, 64):

@@ -10,7 +10,6 @@ headers are covered by the tracemalloc tests in test_io_*). Set
 from __future__ import annotations
 
 import os
-import tempfile
 from pathlib import Path
 
 import numpy as np
@@ -26,7 +25,6 @@ from voxstudio.core.io.vox import encode_vox
 
 RESOLUTION = 16
 EXAMPLES = int(os.environ.get("VOXSTUDIO_FUZZ_EXAMPLES", "200"))  # raise for a longer campaign
-_WORKDIR = Path(tempfile.mkdtemp(prefix="voxstudio-fuzz-"))
 
 
 def _npy_bytes(grid: np.ndarray) -> bytes:
@@ -54,8 +52,14 @@ VALID: dict[str, bytes] = {
 }
 
 
-def _check(data: bytes, suffix: str) -> None:
-    path = _WORKDIR / f"fuzz{suffix}"
+@pytest.fixture(scope="module")
+def workdir(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """One folder for the whole module (hypothesis re-runs a test body many times)."""
+    return tmp_path_factory.mktemp("fuzz")
+
+
+def _check(workdir: Path, data: bytes, suffix: str) -> None:
+    path = workdir / f"fuzz{suffix}"
     path.write_bytes(data)
     try:
         grid = load_voxels(path, resolution=RESOLUTION)
@@ -101,28 +105,28 @@ FUZZ_SETTINGS = settings(
 @pytest.mark.parametrize("suffix", sorted(VALID))
 @FUZZ_SETTINGS
 @given(data=st.binary(max_size=512))
-def test_random_bytes(suffix: str, data: bytes) -> None:
-    _check(data, suffix)
+def test_random_bytes(workdir: Path, suffix: str, data: bytes) -> None:
+    _check(workdir, data, suffix)
 
 
 @pytest.mark.parametrize("suffix", sorted(VALID))
 @FUZZ_SETTINGS
 @given(prefix_len=st.integers(0, 64), tail=st.binary(max_size=256))
-def test_valid_prefix_then_garbage(suffix: str, prefix_len: int, tail: bytes) -> None:
-    _check(VALID[suffix][:prefix_len] + tail, suffix)
+def test_valid_prefix_then_garbage(workdir: Path, suffix: str, prefix_len: int, tail: bytes) -> None:
+    _check(workdir, VALID[suffix][:prefix_len] + tail, suffix)
 
 
 @pytest.mark.parametrize("suffix", [".binvox", ".vox", ".npy"])
 @FUZZ_SETTINGS
 @given(data=st.data())
-def test_mutated_voxel_files(suffix: str, data: st.DataObject) -> None:
-    _check(data.draw(mutated(VALID[suffix])), suffix)
+def test_mutated_voxel_files(workdir: Path, suffix: str, data: st.DataObject) -> None:
+    _check(workdir, data.draw(mutated(VALID[suffix])), suffix)
 
 
 @settings(max_examples=EXAMPLES // 2, deadline=5000, suppress_health_check=[HealthCheck.too_slow], database=None)
 @given(data=st.data())
-def test_mutated_off_meshes(data: st.DataObject) -> None:
-    _check(data.draw(mutated(VALID[".off"])), ".off")
+def test_mutated_off_meshes(workdir: Path, data: st.DataObject) -> None:
+    _check(workdir, data.draw(mutated(VALID[".off"])), ".off")
 
 
 @settings(max_examples=EXAMPLES // 2, deadline=5000, database=None)
@@ -130,13 +134,13 @@ def test_mutated_off_meshes(data: st.DataObject) -> None:
     counts=st.tuples(st.integers(-5, 10**12), st.integers(-5, 10**12)),
     coords=st.lists(st.floats(allow_nan=True, allow_infinity=True, width=32), min_size=9, max_size=9),
 )
-def test_off_with_hostile_counts_and_coordinates(counts: tuple[int, int], coords: list[float]) -> None:
+def test_off_with_hostile_counts_and_coordinates(workdir: Path, counts: tuple[int, int], coords: list[float]) -> None:
     vertices = "\n".join(" ".join(repr(c) for c in coords[i : i + 3]) for i in range(0, 9, 3))
-    _check(f"OFF\n{counts[0]} {counts[1]} 0\n{vertices}\n3 0 1 2\n".encode(), ".off")
+    _check(workdir, f"OFF\n{counts[0]} {counts[1]} 0\n{vertices}\n3 0 1 2\n".encode(), ".off")
 
 
-def test_valid_seeds_load() -> None:
+def test_valid_seeds_load(workdir: Path) -> None:
     for suffix, data in VALID.items():
-        path = _WORKDIR / f"seed{suffix}"
+        path = workdir / f"seed{suffix}"
         path.write_bytes(data)
         assert load_voxels(path, resolution=RESOLUTION).any(), suffix
