@@ -56,7 +56,7 @@ def dresser(b: Builder) -> None:
     """Chest of drawers wider than tall (0.9-1.7 m x 0.75-1.25 m), 3-6 drawer rows."""
     width = b.u(0.9, 1.7)
     height = min(b.u(0.72, 1.25), width * b.u(0.6, 0.95))
-    if b.chance(0.12):  # tall chest: narrower and taller
+    if b.chance(0.06):  # tall chest: narrower and taller
         width = b.u(0.8, 1.05)
         height = b.u(1.05, 1.35)
     depth = b.u(0.42, 0.56)
