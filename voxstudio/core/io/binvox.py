@@ -115,6 +115,8 @@ def _parse_header(data: bytes, path: Path | None) -> tuple[BinvoxMeta, int]:
                 break
             else:
                 raise ValueError(f"unknown header line {key!r}")
+        except VoxelFileError:
+            raise
         except ValueError as error:
             raise VoxelFileError(path, f"bad binvox header: {error}") from None
     if dims is None:
