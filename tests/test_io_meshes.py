@@ -188,3 +188,26 @@ def test_valid_triangle_and_unknown_extension(tmp_path: Path) -> None:
     other.write_text("x")
     with pytest.raises(VoxelFileError, match="unsupported file type"):
         load_voxels(other)
+
+
+def test_parts_sharing_edges_are_filled_solid() -> None:
+    # A headboard flush with a bed base: shared vertices make edges used by four
+    # faces, which real ModelNet meshes have all the time. Both parts must be solid.
+    base = _box((0, 0, 0), (1, 1, 0.4))
+    headboard = _box((0, 0.9, 0), (1, 1, 1))
+    bed = trimesh.util.concatenate([base, headboard])
+    grid = mesh_to_voxels(bed.vertices, bed.faces, 32)
+    surface = mesh_to_voxels(bed.vertices, bed.faces, 32, fill=False)
+    assert grid[16, 16, 5]  # inside the base
+    assert not surface[16, 16, 5]
+    # 30 voxels per unit: base 30x30x12 plus the headboard's 30x3x18 above it.
+    assert grid.sum() > 0.9 * (30 * 30 * 12 + 30 * 3 * 18)
+
+
+def test_longest_horizontal_side_keeps_one_voxel_margin() -> None:
+    rng = np.random.default_rng(7)
+    for length, depth in zip(rng.uniform(1.0, 9.0, 60), rng.uniform(0.1, 0.9, 60)):
+        box = _box((0, 0, 0), (length, depth, 0.2))
+        grid = mesh_to_voxels(box.vertices, box.faces, 32)
+        occupied_x = np.flatnonzero(grid.any(axis=(1, 2)))
+        assert occupied_x[0] == 1 and occupied_x[-1] == 30, (length, occupied_x[[0, -1]])

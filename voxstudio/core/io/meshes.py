@@ -18,10 +18,10 @@ Pipeline:
    Closed components are first nudged 0.001 voxel inwards along their face
    normals (and each triangle shrunk 0.001 voxel towards its centroid), so faces lying exactly on voxel boundaries (meshes exported from
    voxels) mark the voxel on their inner side: voxels -> mesh -> voxels is exact.
-5. Fill: ``fill=None`` (auto) fills the interior of every *closed* connected
-   component (each edge shared by exactly two faces) with
-   :func:`~voxstudio.core.grid.fill_interior` and leaves open parts as surfaces;
-   ``True`` fills everything enclosed, ``False`` keeps the surface only.
+5. Fill: ``fill=True`` (default) fills every cavity sealed at voxel level with
+   :func:`~voxstudio.core.grid.fill_interior`, as binvox does, so polygon soups
+   and parts that merely touch come out solid like the training data, while an
+   open part (a bathtub's basin) stays open; ``False`` keeps the surface only.
 """
 
 from __future__ import annotations
@@ -116,7 +116,9 @@ def _normalise_vertices(vertices: np.ndarray, resolution: int) -> np.ndarray:
     inset = 1e-4
     shrink = (size - 2 * inset).clip(min=0) / np.where(size > 0, size, 1)
     # Whole-voxel offsets: a side of n voxels then covers exactly ceil(n) cells.
-    offset = np.array([np.floor((resolution - size[0]) / 2), np.floor((resolution - size[1]) / 2), 0.0]) + inset
+    # The epsilon keeps a longest side of exactly R-2 (give or take rounding) on its 1-voxel margin.
+    margin = np.floor((resolution - size[:2]) / 2 + 1e-6)
+    offset = np.array([margin[0], margin[1], 0.0]) + inset
     return (vertices - lo) * (scale * shrink) + offset
 
 
@@ -176,7 +178,7 @@ def mesh_to_voxels(
     faces: np.ndarray,
     resolution: int = 32,
     up: UpAxis = "z",
-    fill: bool | None = None,
+    fill: bool = True,
 ) -> np.ndarray:
     """Voxelise a triangle mesh into a bool ``(R, R, R)`` grid (see module docstring)."""
     resolution = int(resolution)
@@ -200,16 +202,17 @@ def mesh_to_voxels(
     pull = np.minimum(_INWARD_NUDGE / np.maximum(edge, 1e-12), 0.5)
     shrunk = centroid + (tri - centroid) * (1.0 - pull)
     tri[closed] = shrunk[closed] - _INWARD_NUDGE * normals[closed][:, None, :]
-    closed_part = _sample_surface_voxels(tri[closed], resolution)
-    open_part = _sample_surface_voxels(tri[~closed], resolution)
-    if fill is None:
-        return fill_interior(closed_part) | open_part
-    surface = closed_part | open_part
+    surface = _sample_surface_voxels(tri, resolution)
+    # Fill every cavity sealed at voxel level, as binvox does: real ModelNet and
+    # ShapeNet meshes are polygon soups whose touching parts share edges, so a
+    # per-component "is it closed?" test would leave them hollow while the
+    # training data are solid. Open parts (a bathtub's basin) stay open because
+    # their inside is reachable from the border.
     return fill_interior(surface) if fill else surface
 
 
 def read_mesh_voxels(
-    path: str | Path, resolution: int = 32, up: UpAxis = "z", fill: bool | None = None
+    path: str | Path, resolution: int = 32, up: UpAxis = "z", fill: bool = True
 ) -> np.ndarray:
     """Load a mesh file and voxelise it. Raises :class:`VoxelFileError`."""
     path = Path(path)

@@ -85,11 +85,11 @@ def load_voxels(
     resolution: int | None = 32,
     up: Up = "auto",
     *,
-    fill: bool | None = None,
+    fill: bool = True,
 ) -> np.ndarray:
     """Load any supported file as a bool ``(R, R, R)`` grid. Raises :class:`VoxelFileError`.
 
-    ``fill`` only applies to meshes (None: fill closed parts; see
+    ``fill`` only applies to meshes (True: fill sealed cavities, as binvox; see
     :func:`~voxstudio.core.io.meshes.mesh_to_voxels`). ``resolution=None`` keeps a
     cubic voxel file's size and uses 32 for meshes.
     """
