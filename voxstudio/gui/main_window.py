@@ -15,7 +15,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-from PySide6.QtCore import QSize, Qt, QTimer, Signal
+from PySide6.QtCore import QSize, Qt, Signal
 from PySide6.QtGui import QCloseEvent, QColor, QDragEnterEvent, QDropEvent, QIcon
 from PySide6.QtWidgets import (
     QColorDialog,
@@ -112,6 +112,7 @@ class MainWindow(QMainWindow):
         self.last_export_path: Path | None = None
         self._seq = itertools.count(1)
         self._shown_seq = {"main": 0, "recon": 0, "classify": 0}
+        self._last_seq = 0
         self._requested_at: dict[int, float] = {}
         self._classify_subject: dict[int, str] = {}
         self._last_export_filter = ""
@@ -391,8 +392,17 @@ class MainWindow(QMainWindow):
         self.engineFailed.emit(message)
 
     # ================================================================== requests
+    def latest_request_seq(self) -> int:
+        """Sequence number of the newest request sent to the worker."""
+        return self._last_seq
+
+    def shown_seq(self, target: str = "main") -> int:
+        """Sequence number of what a view ("main", "recon", "classify") currently shows."""
+        return self._shown_seq[target]
+
     def _next_seq(self) -> int:
         seq = next(self._seq)
+        self._last_seq = seq
         self._requested_at[seq] = time.perf_counter()
         if len(self._requested_at) > 512:  # only recent requests matter for latency
             for old in sorted(self._requested_at)[:256]:
@@ -498,6 +508,8 @@ class MainWindow(QMainWindow):
 
     # ================================================================== results
     def _on_finished(self, result: object) -> None:
+        if self._closed:
+            return  # a result queued before the window closed: the viewport is gone
         if isinstance(result, ShapeResult):
             self._show_shape(result)
         elif isinstance(result, ClassifyOutcome):
@@ -557,6 +569,8 @@ class MainWindow(QMainWindow):
         self.classified.emit(outcome)
 
     def _on_failed(self, failure: Failure) -> None:
+        if self._closed:
+            return
         request = failure.request
         if isinstance(request, LoadEngineRequest):
             self._engine_failed(failure.message, failure.kind == "weights")
@@ -608,8 +622,7 @@ class MainWindow(QMainWindow):
             event.ignore()
             return
         event.acceptProposedAction()
-        # open after the drop returns, so the drag source is never kept waiting
-        QTimer.singleShot(0, lambda: self.open_path(files[0]))
+        self.open_path(files[0])  # only queues the load: returns at once
 
     # ================================================================== shutdown
     def closeEvent(self, event: QCloseEvent) -> None:  # noqa: N802 - Qt override

@@ -37,6 +37,7 @@ from voxstudio.gui.requests import (
     ShapeRequest,
     ShapeResult,
 )
+from voxstudio.gui.file_loader import shared_loader
 from voxstudio.gui.surface import grid_to_polydata
 
 CHANNEL_MAIN = "main"
@@ -135,6 +136,7 @@ class EngineWorker(QObject):
         self._latent_cache: dict[int, np.ndarray] = {}
         self._last_generated: tuple[GenerateParams, np.ndarray] | None = None
         self._stopping = False
+        self.files = shared_loader()  # parses in a child process (GIL- and crash-isolated)
 
     def stop(self) -> None:
         self._stopping = True
@@ -177,6 +179,7 @@ class EngineWorker(QObject):
         self._latent_cache.clear()
         self._last_generated = None
         self.stats["engine"] += 1
+        self.files.warm_up()  # the worker is free now: start the file-reader process
         directions = getattr(engine, "directions", None)
         return EngineInfo(
             classes=tuple(engine.classes),
@@ -265,10 +268,8 @@ class EngineWorker(QObject):
         )
 
     def _load_file(self, request: LoadFileRequest) -> ShapeResult:
-        from voxstudio.core.io import load_voxels
-
         start = time.perf_counter()
-        grid = np.asarray(load_voxels(request.path, resolution=request.resolution), dtype=bool)
+        grid = self.files.load(request.path, request.resolution)
         load_ms = (time.perf_counter() - start) * 1000.0
         self.stats["file"] += 1
         shape = self._shape(ShapeRequest(request.seq, "main", request.view, grid=grid, label=request.path.name))

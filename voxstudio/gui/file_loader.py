@@ -1,0 +1,95 @@
+"""Parse user files in a separate process (Qt-free; used by the engine worker).
+
+Why a process and not just the worker thread: mesh parsers spend long stretches
+inside single C calls that hold the GIL (splitting a 10 MB text buffer, numpy
+conversions), which would stall the GUI thread for hundreds of milliseconds even
+though the work is "in the background"; and a parser that crashes or exhausts
+memory on a hostile file must not take the application down. A one-process
+``spawn`` pool, started on first use, gives both: the worker thread just waits on
+the future, and a dead child only costs a message and a restart.
+"""
+
+from __future__ import annotations
+
+import multiprocessing
+from concurrent.futures import ProcessPoolExecutor
+from concurrent.futures.process import BrokenProcessPool
+from pathlib import Path
+
+import numpy as np
+
+from voxstudio.core.errors import VoxelFileError
+
+
+def _load_in_child(path: str, resolution: int) -> tuple[str, object]:
+    """Runs in the child: ``("ok", grid)`` or ``("error", message)``.
+
+    Errors travel as text because exceptions with custom ``__init__`` signatures
+    (like ``VoxelFileError``) do not survive pickling back to the parent.
+    """
+    try:
+        from voxstudio.core.io import load_voxels
+
+        return "ok", np.asarray(load_voxels(path, resolution=resolution), dtype=bool)
+    except VoxelFileError as error:
+        return "error", error.problem
+    except MemoryError:
+        return "error", "not enough memory to read this file (is it too large?)"
+    except Exception as error:  # noqa: BLE001 - any parser failure is a bad file for the user
+        return "error", f"cannot read file ({type(error).__name__}: {error})"
+
+
+def _warm() -> bool:
+    """Import the readers in the child ahead of the first real file."""
+    import voxstudio.core.io  # noqa: F401
+
+    return True
+
+
+class FileLoader:
+    """``load(path, resolution)`` in a child process, with an in-process fallback."""
+
+    def __init__(self, use_process: bool = True) -> None:
+        self.use_process = use_process
+        self._pool: ProcessPoolExecutor | None = None
+
+    def _ensure_pool(self) -> ProcessPoolExecutor:
+        if self._pool is None:
+            self._pool = ProcessPoolExecutor(max_workers=1, mp_context=multiprocessing.get_context("spawn"))
+        return self._pool
+
+    def load(self, path: str | Path, resolution: int) -> np.ndarray:
+        """Occupancy grid of ``path`` at ``resolution``; raises ``VoxelFileError``."""
+        path = Path(path)
+        if not self.use_process:
+            status, payload = _load_in_child(str(path), resolution)
+        else:
+            try:
+                status, payload = self._ensure_pool().submit(_load_in_child, str(path), resolution).result()
+            except BrokenProcessPool:
+                self.shutdown()
+                raise VoxelFileError(path, "the file reader crashed on this file") from None
+        if status != "ok":
+            raise VoxelFileError(path, str(payload))
+        return payload  # type: ignore[return-value]
+
+    def warm_up(self) -> None:
+        """Start the child now without waiting (imports take a moment)."""
+        if self.use_process:
+            self._ensure_pool().submit(_warm)
+
+    def shutdown(self) -> None:
+        pool, self._pool = self._pool, None
+        if pool is not None:
+            pool.shutdown(wait=False, cancel_futures=True)
+
+
+_shared: FileLoader | None = None
+
+
+def shared_loader() -> FileLoader:
+    """The process-wide loader: one child process serves every window."""
+    global _shared
+    if _shared is None:
+        _shared = FileLoader()
+    return _shared
