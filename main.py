@@ -1,10 +1,11 @@
-"""VoxStudio desktop application entry point (``python main.py [FILE]``)."""
+"""VoxStudio desktop application entry point (``python main.py [FILE]``).
 
-import multiprocessing
+``--version`` and ``--self-test`` run headless (see voxstudio.launcher).
+"""
+
 import sys
 
-from voxstudio.gui.app import run
+from voxstudio.launcher import main
 
 if __name__ == "__main__":
-    multiprocessing.freeze_support()  # the file-reader child process in frozen (PyInstaller) builds
-    sys.exit(run(sys.argv))
+    sys.exit(main())

@@ -23,6 +23,9 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--device", default="auto", help="auto | cpu | cuda | cuda:N (default: auto)")
     parser.add_argument("--random-init", action="store_true",
                         help="use untrained networks instead of weights (development without weights)")
+    parser.add_argument("--screenshot", type=Path, default=None, metavar="PNG",
+                        help="save a screenshot of the window once the first shape is shown, then quit "
+                             "(start-up check of installs and bundles)")
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -61,9 +64,38 @@ def launch(args: argparse.Namespace, qt_argv: Sequence[str]) -> int:
     app.setWindowIcon(app_icon())
     window = MainWindow(engine_factory=engine_factory_for(args))
     window.show()
+    if getattr(args, "screenshot", None) is not None:
+        _screenshot_then_quit(app, window, args.screenshot)
     if args.file is not None:
         window.open_path(args.file)
     return int(app.exec())
+
+
+def _screenshot_then_quit(app: Any, window: Any, path: Path, timeout_s: float = 180.0) -> None:
+    """Grab the window as the X server shows it once a shape is on screen, save it, quit.
+
+    Exit code 0 when a shape was shown; 1 when the model failed to load or
+    nothing was shown within ``timeout_s`` (the screenshot is saved anyway, to
+    see why). Grabbing from the screen, not ``QWidget.grab``, includes the
+    OpenGL viewport.
+    """
+    from PySide6.QtCore import QTimer
+
+    done = False
+
+    def grab(code: int) -> None:
+        nonlocal done
+        if done:
+            return
+        done = True
+        pixmap = window.screen().grabWindow(window.winId())
+        saved = pixmap.save(str(path), "PNG")
+        print(f"voxstudio: screenshot {'saved to ' + str(path) if saved else 'could not be saved'}", file=sys.stderr)
+        app.exit(code if saved else 1)
+
+    window.shapeShown.connect(lambda *_: QTimer.singleShot(1500, lambda: grab(0)))
+    window.engineFailed.connect(lambda *_: QTimer.singleShot(1500, lambda: grab(1)))
+    QTimer.singleShot(int(timeout_s * 1000), lambda: grab(1))
 
 
 def run(argv: Sequence[str] | None = None) -> int:
