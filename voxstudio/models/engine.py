@@ -25,7 +25,7 @@ from torch.nn import functional as F
 
 from voxstudio import paths
 from voxstudio.models.device import pick_device
-from voxstudio.models.gan import GANConfig, Generator, build_generator
+from voxstudio.models.gan import Encoder, GANConfig, Generator, build_encoder, build_generator
 from voxstudio.models.latent import compute_directions
 from voxstudio.models.weights import WeightsError, load_into, load_weights, weight_paths
 
@@ -36,6 +36,8 @@ CAPSNET_STEM = "capsnet"
 #: Extra tensors stored in ``gan.safetensors`` next to the generator weights.
 DIRECTIONS_KEY = "latent_directions"
 SCALES_KEY = "latent_direction_scales"
+#: Prefix of the (optional) VAE encoder's tensors in ``gan.safetensors``.
+ENCODER_PREFIX = "encoder."
 #: Slider directions shipped with random_init engines (tests / GUI development).
 RANDOM_INIT_DIRECTIONS = 8
 
@@ -90,6 +92,7 @@ class VoxelEngine:
         classifier: nn.Module | None = None,
         classifier_resolution: int | None = None,
         configs: dict[str, dict[str, Any]] | None = None,
+        encoder: Encoder | None = None,
     ) -> None:
         if generator is None and classifier is None:
             raise WeightsError(None, "the engine needs at least a generator or a classifier")
@@ -98,9 +101,10 @@ class VoxelEngine:
         self.device = device
         self.configs = configs or {}
         self._generator = generator
+        self._encoder = encoder if generator is not None else None
         self._classifier = classifier
         self._classifier_resolution = int(classifier_resolution or resolution)
-        for net in (generator, classifier):
+        for net in (generator, self._encoder, classifier):
             if net is not None:
                 net.to(device).eval()
                 for p in net.parameters():
@@ -147,6 +151,7 @@ class VoxelEngine:
         torch.manual_seed(seed)
         config = GANConfig(num_classes=len(classes), resolution=resolution)
         generator = build_generator(config).to(dev)
+        encoder = build_encoder(config).to(dev)
         _warm_up_batch_norm(generator, batches=4)
         directions, scales = compute_directions(
             generator, k=RANDOM_INIT_DIRECTIONS, num_samples=max(256, 2 * config.latent_dim), seed=seed, calibrate=False
@@ -164,6 +169,7 @@ class VoxelEngine:
             direction_scales=scales,
             classifier=classifier,
             configs=configs,
+            encoder=encoder,
         )
 
     @classmethod
@@ -177,14 +183,14 @@ class VoxelEngine:
         dev = pick_device(device)
         if not folder.is_dir():
             raise WeightsError(folder, "weights folder not found")
-        generator = directions = scales = None
+        generator = directions = scales = encoder = None
         classifier = None
         classifier_resolution = None
         classes: list[str] | None = None
         resolution: int | None = None
         configs: dict[str, dict[str, Any]] = {}
         if _pair_present(folder / GAN_STEM):
-            generator, directions, scales, gan_config = _load_generator(folder / GAN_STEM)
+            generator, encoder, directions, scales, gan_config = _load_generator(folder / GAN_STEM)
             classes = list(gan_config["classes"])
             resolution = generator.resolution
             configs["gan"] = gan_config
@@ -213,6 +219,7 @@ class VoxelEngine:
             classifier=classifier,
             classifier_resolution=classifier_resolution,
             configs=configs,
+            encoder=encoder,
         )
 
     # ------------------------------------------------------------------ latents
@@ -298,7 +305,8 @@ class VoxelEngine:
     ) -> np.ndarray:
         """Find a latent whose generated shape matches ``grid``; returns ``(latent_dim,)``.
 
-        Starts from the best of ``restarts`` random latents (cheap, avoids poor
+        Starts from the best of the encoder's estimate (when the weights include
+        the VAE encoder) and ``restarts`` random latents (cheap, avoids poor
         basins), then Adam on ``z`` minimising BCE + soft-IoU loss with a weak
         prior keeping ``|z|`` near the latent shell. ``progress(step, steps, iou)``
         is called after each step with the hard IoU of the best latent so far;
@@ -313,6 +321,11 @@ class VoxelEngine:
         y = torch.tensor([int(class_id)], device=self.device)
         gen = torch.Generator().manual_seed(0)
         candidates = torch.randn(max(1, restarts), self.latent_dim, generator=gen).to(self.device)
+        if self._encoder is not None:
+            # The VAE encoder's posterior mean is usually the best start by far.
+            with torch.no_grad():
+                mu, _ = self._encoder(target, y)
+            candidates = torch.cat([mu, candidates])
         with torch.inference_mode():
             ious = _hard_iou(generator(candidates, y.expand(len(candidates))) > 0.5, target_occ)
         best_iou, best_index = (float(v) for v in ious.max(dim=0))
@@ -409,8 +422,8 @@ def _pair_present(stem: Path) -> bool:
     return tensors_path.exists() or config_path.exists()
 
 
-def _load_generator(stem: Path) -> tuple[Generator, np.ndarray, np.ndarray, dict[str, Any]]:
-    """Rebuild the generator from ``gan.json`` and fill it from ``gan.safetensors``."""
+def _load_generator(stem: Path) -> tuple[Generator, Encoder | None, np.ndarray, np.ndarray, dict[str, Any]]:
+    """Rebuild the generator (and the encoder, when saved) from ``gan.json`` + ``gan.safetensors``."""
     state, config = load_weights(stem)
     tensors_path, config_path = weight_paths(stem)
     try:
@@ -425,9 +438,14 @@ def _load_generator(stem: Path) -> tuple[Generator, np.ndarray, np.ndarray, dict
     directions = state.pop(DIRECTIONS_KEY).float().numpy()
     scales_t = state.pop(SCALES_KEY, None)
     scales = np.ones(len(directions), np.float32) if scales_t is None else scales_t.float().numpy()
+    encoder_state = {k[len(ENCODER_PREFIX):]: state.pop(k) for k in list(state) if k.startswith(ENCODER_PREFIX)}
     generator = build_generator(arch)
     load_into(generator, state, tensors_path)
-    return generator, directions, scales, config
+    encoder = None
+    if encoder_state:
+        encoder = build_encoder(arch)
+        load_into(encoder, encoder_state, tensors_path)
+    return generator, encoder, directions, scales, config
 
 
 def _load_classifier(stem: Path) -> tuple[nn.Module, list[str], int, dict[str, Any]]:
