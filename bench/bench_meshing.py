@@ -3,16 +3,17 @@
 Prints median wall times (ms) and the speed-up of the vectorised blocky mesher
 over a straightforward per-voxel Python loop (the reference implementation
 below, kept only here). Run: ``python bench/bench_meshing.py [--repeats N]``.
+``run(quick)`` returns the same figures as :class:`common.Result` rows for
+``bench/run.py``.
 """
 
 from __future__ import annotations
 
 import argparse
-import statistics
-import time
-from collections.abc import Callable
+from dataclasses import dataclass
 
 import numpy as np
+from common import MESHING, Result, Timing, measure, timed_result
 
 from voxstudio.core.meshing import SurfaceMesh, blocky_mesh, smooth_mesh
 
@@ -79,14 +80,54 @@ def naive_blocky_mesh(grid: np.ndarray) -> SurfaceMesh:
     return SurfaceMesh(vertices=np.array(vertices, dtype=np.float32), faces=np.array(faces, dtype=np.int64))
 
 
-def median_ms(function: Callable[[], object], repeats: int) -> float:
-    function()  # warm-up (imports, caches)
-    times = []
-    for _ in range(repeats):
-        start = time.perf_counter()
-        function()
-        times.append((time.perf_counter() - start) * 1000.0)
-    return statistics.median(times)
+@dataclass
+class MeshingFigures:
+    """Timings of one resolution: the three meshers and the per-voxel reference."""
+
+    resolution: int
+    voxels: int
+    faces: int
+    blocky: Timing
+    smooth: Timing
+    smoothed: Timing
+    naive: Timing
+
+
+def measure_resolution(resolution: int, repeats: int, naive_repeats: int = 3) -> MeshingFigures:
+    """Check the vectorised mesher against the reference, then time all of them."""
+    grid = chair_with_cushion(resolution)
+    mesh = blocky_mesh(grid)
+    reference = naive_blocky_mesh(grid)
+    assert reference.faces.shape == mesh.faces.shape and reference.vertices.shape == mesh.vertices.shape
+    assert mesh.to_trimesh().volume == float(grid.sum())
+    return MeshingFigures(
+        resolution=resolution,
+        voxels=int(grid.sum()),
+        faces=int(mesh.faces.shape[0]),
+        blocky=measure(lambda: blocky_mesh(grid), repeats),
+        smooth=measure(lambda: smooth_mesh(grid), repeats),
+        smoothed=measure(lambda: smooth_mesh(grid, smoothing_iterations=10), max(3, repeats // 4)),
+        naive=measure(lambda: naive_blocky_mesh(grid), naive_repeats),
+    )
+
+
+def to_results(f: MeshingFigures) -> list[Result]:
+    r = f"{f.resolution}^3"
+    shape = {"resolution": f.resolution, "voxels": f.voxels, "faces": f.faces}
+    return [
+        timed_result(MESHING, f"blocky {r} ({f.faces} faces)", f.blocky,
+                     reference=("per-voxel Python loop", f.naive), **shape),
+        timed_result(MESHING, f"smooth (marching cubes) {r}", f.smooth, **shape),
+        timed_result(MESHING, f"smooth + 10 Taubin iterations {r}", f.smoothed, **shape),
+    ]
+
+
+def run(quick: bool = False) -> list[Result]:
+    """Figures for bench/run.py: 32^3 and 64^3 (quick: fewer repeats)."""
+    results: list[Result] = []
+    for resolution in (32, 64):
+        results += to_results(measure_resolution(resolution, 3 if quick else 20, 1 if quick else 3))
+    return results
 
 
 def main() -> None:
@@ -96,18 +137,10 @@ def main() -> None:
 
     print(f"{'R':>4} {'voxels':>7} {'faces':>7} {'blocky ms':>10} {'smooth ms':>10} {'smooth+taubin10 ms':>19} {'naive ms':>9} {'speed-up':>9}")
     for resolution in (32, 64):
-        grid = chair_with_cushion(resolution)
-        mesh = blocky_mesh(grid)
-        reference = naive_blocky_mesh(grid)
-        assert reference.faces.shape == mesh.faces.shape and reference.vertices.shape == mesh.vertices.shape
-        assert mesh.to_trimesh().volume == float(grid.sum())
-        blocky = median_ms(lambda: blocky_mesh(grid), args.repeats)
-        smooth = median_ms(lambda: smooth_mesh(grid), args.repeats)
-        smoothed = median_ms(lambda: smooth_mesh(grid, smoothing_iterations=10), max(3, args.repeats // 4))
-        naive = median_ms(lambda: naive_blocky_mesh(grid), 3)
+        f = measure_resolution(resolution, args.repeats)
         print(
-            f"{resolution:>4} {int(grid.sum()):>7} {mesh.faces.shape[0]:>7} {blocky:>10.2f} {smooth:>10.2f}"
-            f" {smoothed:>19.2f} {naive:>9.1f} {naive / blocky:>8.0f}x"
+            f"{resolution:>4} {f.voxels:>7} {f.faces:>7} {f.blocky.median_ms:>10.2f} {f.smooth.median_ms:>10.2f}"
+            f" {f.smoothed.median_ms:>19.2f} {f.naive.median_ms:>9.1f} {f.naive.median_s / f.blocky.median_s:>8.0f}x"
         )
 
 
