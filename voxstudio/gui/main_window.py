@@ -15,8 +15,8 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-from PySide6.QtCore import QSize, Qt, Signal
-from PySide6.QtGui import QCloseEvent, QColor, QDragEnterEvent, QDropEvent, QIcon
+from PySide6.QtCore import QPoint, QRect, QSize, Qt, Signal
+from PySide6.QtGui import QCloseEvent, QColor, QDragEnterEvent, QDropEvent, QIcon, QImage, QPainter
 from PySide6.QtWidgets import (
     QColorDialog,
     QComboBox,
@@ -505,6 +505,22 @@ class MainWindow(QMainWindow):
         self.statusBar().showMessage(f"Saved {saved}", 5000)
         self.screenshotSaved.emit(saved)
         return saved
+
+    def grab_window_image(self) -> QImage:
+        """The whole window as an image, 3D view included.
+
+        ``QWidget.grab`` cannot read the OpenGL surface of the VTK widget, so the
+        plotter's own render is painted over the viewport's rectangle.
+        """
+        image = self.grab().toImage()
+        view = self.viewport.render_qimage()
+        top_left = self.viewport.plotter.mapTo(self, QPoint(0, 0))
+        ratio = image.devicePixelRatio()
+        painter = QPainter(image)
+        target = QRect(top_left, QSize(self.viewport.plotter.width(), self.viewport.plotter.height()))
+        painter.drawImage(target, view.scaled(int(target.width() * ratio), int(target.height() * ratio)))
+        painter.end()
+        return image
 
     # ================================================================== results
     def _on_finished(self, result: object) -> None:
