@@ -1,15 +1,19 @@
 """Property-based fuzzing of the file loaders.
 
-For random bytes and for mutations of valid files, ``load_voxels`` must either
-return a bool ``(R, R, R)`` grid or raise :class:`VoxelFileError` -- never any other
-exception, never hang (hypothesis deadline), never allocate wildly (hostile
-headers are covered by the tracemalloc tests in test_io_*). Set
+For random bytes and for mutations of valid files of every format (voxels:
+binvox, vox, npy; meshes: off, obj, stl binary/ASCII, ply binary/ASCII, glb),
+``load_voxels`` must either return a bool ``(R, R, R)`` grid or raise
+:class:`VoxelFileError` -- never any other exception, never hang (hypothesis
+deadline per example), never allocate more than :data:`ALLOCATION_LIMIT`
+(tracemalloc peak per example; numpy buffers are traced too). Set
 ``VOXSTUDIO_FUZZ_EXAMPLES`` (default 200) for a longer campaign.
 """
 
 from __future__ import annotations
 
 import os
+import struct
+import tracemalloc
 from pathlib import Path
 
 import numpy as np
@@ -25,6 +29,9 @@ from voxstudio.core.io.vox import encode_vox
 
 RESOLUTION = 16
 EXAMPLES = int(os.environ.get("VOXSTUDIO_FUZZ_EXAMPLES", "200"))  # raise for a longer campaign
+# Inputs here are at most a few kB; a loader that trusts a header count and
+# allocates for it would blow far past this (a 16^3 voxelisation needs < 1 MB).
+ALLOCATION_LIMIT = 64 * 1024 * 1024
 
 
 def _npy_bytes(grid: np.ndarray) -> bytes:
@@ -44,12 +51,36 @@ def _off_bytes() -> bytes:
     return ("\n".join(lines) + "\n").encode()
 
 
+def _trimesh_bytes(file_type: str, **kwargs: object) -> bytes:
+    """A small two-box mesh (touching parts, like furniture) exported by trimesh."""
+    import trimesh
+
+    seat = trimesh.creation.box(extents=(2.0, 2.0, 0.4))
+    back = trimesh.creation.box(extents=(2.0, 0.3, 2.0))
+    back.apply_translation((0.0, 0.85, 1.2))
+    data = trimesh.util.concatenate([seat, back]).export(file_type=file_type, **kwargs)
+    return data if isinstance(data, bytes) else data.encode()
+
+
+# Seed name -> valid file bytes; the suffix is the part before "-".
 VALID: dict[str, bytes] = {
     ".binvox": encode_binvox(chair_grid(16)),
     ".vox": encode_vox(chair_grid(16)),
     ".npy": _npy_bytes(chair_grid(16)),
     ".off": _off_bytes(),
+    ".obj": _trimesh_bytes("obj"),
+    ".stl-binary": _trimesh_bytes("stl"),
+    ".stl-ascii": _trimesh_bytes("stl_ascii"),
+    ".ply-binary": _trimesh_bytes("ply", encoding="binary"),
+    ".ply-ascii": _trimesh_bytes("ply", encoding="ascii"),
+    ".glb": _trimesh_bytes("glb"),
 }
+VOXEL_SEEDS = [".binvox", ".vox", ".npy"]
+MESH_SEEDS = [name for name in VALID if name not in VOXEL_SEEDS]
+
+
+def _suffix(seed: str) -> str:
+    return seed.split("-")[0]
 
 
 @pytest.fixture(scope="module")
@@ -61,11 +92,16 @@ def workdir(tmp_path_factory: pytest.TempPathFactory) -> Path:
 def _check(workdir: Path, data: bytes, suffix: str) -> None:
     path = workdir / f"fuzz{suffix}"
     path.write_bytes(data)
+    tracemalloc.start()  # only around the load: tracing hypothesis itself would slow every example
     try:
         grid = load_voxels(path, resolution=RESOLUTION)
     except VoxelFileError as error:
         assert error.path == path
         return
+    finally:
+        _, peak = tracemalloc.get_traced_memory()
+        tracemalloc.stop()
+        assert peak < ALLOCATION_LIMIT, f"{len(data)}-byte {suffix} input allocated {peak >> 20} MB"
     assert isinstance(grid, np.ndarray)
     assert grid.dtype == np.bool_ and grid.shape == (RESOLUTION,) * 3
 
@@ -102,25 +138,88 @@ FUZZ_SETTINGS = settings(
 )
 
 
-@pytest.mark.parametrize("suffix", sorted(VALID))
+# Mesh parsing + voxelisation costs ~10x a voxel file per example, so the
+# mesh formats get a quarter of the budget each (the whole file stays ~1 min).
+MESH_SETTINGS = settings(FUZZ_SETTINGS, max_examples=max(10, EXAMPLES // 4), deadline=5000)
+ALL_SUFFIXES = sorted({_suffix(name) for name in VALID})
+
+
+@pytest.mark.parametrize("suffix", VOXEL_SEEDS)
 @FUZZ_SETTINGS
 @given(data=st.binary(max_size=512))
 def test_random_bytes(workdir: Path, suffix: str, data: bytes) -> None:
     _check(workdir, data, suffix)
 
 
-@pytest.mark.parametrize("suffix", sorted(VALID))
+@pytest.mark.parametrize("suffix", [s for s in ALL_SUFFIXES if s not in VOXEL_SEEDS])
+@MESH_SETTINGS
+@given(data=st.binary(max_size=512))
+def test_random_bytes_as_mesh(workdir: Path, suffix: str, data: bytes) -> None:
+    _check(workdir, data, suffix)
+
+
+@pytest.mark.parametrize("seed", VOXEL_SEEDS)
 @FUZZ_SETTINGS
 @given(prefix_len=st.integers(0, 64), tail=st.binary(max_size=256))
-def test_valid_prefix_then_garbage(workdir: Path, suffix: str, prefix_len: int, tail: bytes) -> None:
-    _check(workdir, VALID[suffix][:prefix_len] + tail, suffix)
+def test_valid_prefix_then_garbage(workdir: Path, seed: str, prefix_len: int, tail: bytes) -> None:
+    _check(workdir, VALID[seed][:prefix_len] + tail, _suffix(seed))
 
 
-@pytest.mark.parametrize("suffix", [".binvox", ".vox", ".npy"])
+@pytest.mark.parametrize("seed", MESH_SEEDS)
+@MESH_SETTINGS
+@given(prefix_len=st.integers(0, 160), tail=st.binary(max_size=256))
+def test_valid_mesh_prefix_then_garbage(workdir: Path, seed: str, prefix_len: int, tail: bytes) -> None:
+    _check(workdir, VALID[seed][:prefix_len] + tail, _suffix(seed))
+
+
+@pytest.mark.parametrize("suffix", VOXEL_SEEDS)
 @FUZZ_SETTINGS
 @given(data=st.data())
 def test_mutated_voxel_files(workdir: Path, suffix: str, data: st.DataObject) -> None:
     _check(workdir, data.draw(mutated(VALID[suffix])), suffix)
+
+
+@pytest.mark.parametrize("seed", [name for name in MESH_SEEDS if name != ".off"])
+@MESH_SETTINGS
+@given(data=st.data())
+def test_mutated_mesh_files(workdir: Path, seed: str, data: st.DataObject) -> None:
+    _check(workdir, data.draw(mutated(VALID[seed])), _suffix(seed))
+
+
+HOSTILE_COUNT = st.one_of(st.integers(-5, 300), st.sampled_from([2**31 - 1, 2**31, 2**32 - 1, 2**32, 10**12]))
+
+
+@MESH_SETTINGS
+@given(triangles=HOSTILE_COUNT, present=st.integers(0, 3))
+def test_binary_stl_with_hostile_triangle_count(workdir: Path, triangles: int, present: int) -> None:
+    """The 32-bit count says billions of triangles; the file holds a few (or vice versa)."""
+    count = struct.pack("<I", triangles % 2**32)
+    record = struct.pack("<12fH", 0, 0, 1, 0, 0, 0, 1, 0, 0, 0, 1, 0, 0)
+    _check(workdir, b"\0" * 80 + count + record * present, ".stl")
+
+
+@MESH_SETTINGS
+@given(vertices=HOSTILE_COUNT, faces=HOSTILE_COUNT, binary=st.booleans())
+def test_ply_with_hostile_element_counts(workdir: Path, vertices: int, faces: int, binary: bool) -> None:
+    """Header element counts far beyond the data that follows (three vertices, one face)."""
+    header = (f"ply\nformat {'binary_little_endian' if binary else 'ascii'} 1.0\n"
+              f"element vertex {vertices}\nproperty float x\nproperty float y\nproperty float z\n"
+              f"element face {faces}\nproperty list uchar int vertex_indices\nend_header\n").encode()
+    if binary:
+        body = struct.pack("<9f", 0, 0, 0, 1, 0, 0, 0, 1, 1) + struct.pack("<B3i", 3, 0, 1, 2)
+    else:
+        body = b"0 0 0\n1 0 0\n0 1 1\n3 0 1 2\n"
+    _check(workdir, header + body, ".ply")
+
+
+@MESH_SETTINGS
+@given(chunk_length=HOSTILE_COUNT)
+def test_glb_with_hostile_chunk_length(workdir: Path, chunk_length: int) -> None:
+    """A GLB whose binary chunk claims up to 4 GB must not make the parser allocate it."""
+    data = bytearray(VALID[".glb"])
+    json_length = struct.unpack_from("<I", data, 12)[0]
+    struct.pack_into("<I", data, 20 + json_length, chunk_length % 2**32)  # the BIN chunk's length field
+    _check(workdir, bytes(data), ".glb")
 
 
 @settings(max_examples=EXAMPLES // 2, deadline=5000, suppress_health_check=[HealthCheck.too_slow], database=None)
@@ -140,7 +239,21 @@ def test_off_with_hostile_counts_and_coordinates(workdir: Path, counts: tuple[in
 
 
 def test_valid_seeds_load(workdir: Path) -> None:
-    for suffix, data in VALID.items():
-        path = workdir / f"seed{suffix}"
+    for seed, data in VALID.items():
+        path = workdir / f"seed{_suffix(seed)}"
         path.write_bytes(data)
-        assert load_voxels(path, resolution=RESOLUTION).any(), suffix
+        assert load_voxels(path, resolution=RESOLUTION).any(), seed
+
+
+def test_allocation_limit_catches_a_large_allocation(workdir: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The limit is live: a loader that allocates for a hostile header would fail _check."""
+    import voxstudio.core.io as io_package
+
+    def greedy(path: Path, resolution: int) -> np.ndarray:
+        buffer = np.ones(ALLOCATION_LIMIT // 8 + 1024, dtype=np.float64)  # just over the limit, traced by numpy
+        return np.zeros((resolution,) * 3, dtype=bool) | bool(buffer[0] == 0)
+
+    monkeypatch.setattr(f"{__name__}.load_voxels", greedy)
+    with pytest.raises(AssertionError, match="allocated"):
+        _check(workdir, b"anything", ".npy")
+    assert io_package.load_voxels is not greedy

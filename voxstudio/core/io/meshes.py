@@ -26,6 +26,7 @@ Pipeline:
 
 from __future__ import annotations
 
+import io
 from pathlib import Path
 from typing import Literal
 
@@ -35,7 +36,7 @@ from scipy.sparse import csgraph
 
 from voxstudio.core.errors import VoxelFileError
 from voxstudio.core.grid import fill_interior
-from voxstudio.core.io.common import check_readable
+from voxstudio.core.io.common import read_bytes
 
 __all__ = ["load_mesh", "mesh_to_voxels", "orient_vertices", "read_mesh_voxels", "MAX_MESH_RESOLUTION"]
 
@@ -50,11 +51,15 @@ UpAxis = Literal["z", "y"]
 def load_mesh(path: str | Path) -> tuple[np.ndarray, np.ndarray]:
     """Load and validate a mesh file: ``(vertices float64 (V,3), faces int64 (F,3))``."""
     path = Path(path)
-    check_readable(path)
+    # Parse from memory: a parser reading a real file does read(n) with n taken from the
+    # file's header (GLB chunk lengths), and read(n) pre-allocates n bytes (fuzz tests).
+    data = read_bytes(path)
     import trimesh  # heavy import kept out of module import time
+    from trimesh.resolvers import FilePathResolver
 
     try:
-        loaded = trimesh.load(str(path), file_type=path.suffix.lower().lstrip("."), force="mesh", process=False)
+        loaded = trimesh.load(io.BytesIO(data), file_type=path.suffix.lower().lstrip("."), force="mesh",
+                              process=False, resolver=FilePathResolver(str(path)))
     except VoxelFileError:
         raise
     except MemoryError:
