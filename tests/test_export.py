@@ -150,3 +150,73 @@ def test_export_interrupted_mid_write(suffix: str, failing: str, tmp_path: Path,
     monkeypatch.undo()
     assert existing.read_bytes() == old_bytes
     assert sorted(p.name for p in tmp_path.iterdir()) == [f"old{suffix}"]
+
+
+@pytest.mark.parametrize("suffix", [".stl", ".binvox"])
+def test_export_interrupted_by_ctrl_c_leaves_no_file(suffix: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Ctrl-C (KeyboardInterrupt, not an Exception) half-way through the data: it propagates, nothing is left."""
+    existing = tmp_path / f"old{suffix}"
+    export(existing, chair_grid(16))
+    old_bytes = existing.read_bytes()
+    real_fdopen = atomic.os.fdopen
+
+    def interrupted_fdopen(*args, **kwargs):
+        handle = real_fdopen(*args, **kwargs)
+        original = handle.write
+
+        def write(data):
+            original(data[: len(data) // 2])
+            raise KeyboardInterrupt
+
+        handle.write = write
+        return handle
+
+    monkeypatch.setattr(atomic.os, "fdopen", interrupted_fdopen)
+    for target in (existing, tmp_path / f"new{suffix}"):
+        with pytest.raises(KeyboardInterrupt):
+            export(target, chair_grid(32))
+    monkeypatch.undo()
+    assert existing.read_bytes() == old_bytes
+    assert sorted(p.name for p in tmp_path.iterdir()) == [f"old{suffix}"]
+
+
+_KILLED_CHILD = """
+import os, sys, time
+import numpy as np
+from voxstudio.core import atomic
+from voxstudio.core.export import export
+
+def stall(fd):  # the data is in the temporary file; stop before it is renamed over the target
+    print("written", flush=True)
+    time.sleep(600)
+
+atomic.os.fsync = stall
+grid = np.zeros((64, 64, 64), bool)
+grid[4:60, 4:60, 0:40] = True
+export(sys.argv[1], grid)
+"""
+
+
+def test_export_killed_mid_write_never_leaves_a_partial_target(tmp_path: Path) -> None:
+    """A process killed (SIGKILL: no clean-up runs) after writing the data but before the rename:
+    the target is the old file or absent, never partial; only a hidden temporary file can remain."""
+    import signal
+    import subprocess
+    import sys
+
+    target = tmp_path / "shape.stl"
+    kept = tmp_path / "kept.stl"
+    export(kept, chair_grid(16))
+    kept_bytes = kept.read_bytes()
+    for path in (target, kept):
+        child = subprocess.Popen([sys.executable, "-c", _KILLED_CHILD, str(path)], stdout=subprocess.PIPE, text=True)
+        try:
+            assert child.stdout is not None and child.stdout.readline().strip() == "written"
+        finally:
+            child.send_signal(signal.SIGKILL)
+            child.wait(timeout=30)
+    assert not target.exists()
+    assert kept.read_bytes() == kept_bytes
+    leftovers = sorted(p.name for p in tmp_path.iterdir() if p.name != "kept.stl")
+    assert leftovers and all(n.startswith((".shape.stl.", ".kept.stl.")) and n.endswith(".tmp") for n in leftovers)
+    assert all((tmp_path / n).stat().st_size > 0 for n in leftovers)  # killed with the data written
