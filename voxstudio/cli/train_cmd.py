@@ -97,7 +97,7 @@ def run(args: argparse.Namespace) -> int:
         if args.model == "gan":
             task = module.build_task(train_set, test_set, out_dir=args.out, **options)
         else:
-            task = module.build_task(args.model, train_set, test_set, metadata={"data": str(args.data)}, **options)
+            task = module.build_task(args.model, train_set, test_set, metadata=_data_facts(args.data), **options)
         metrics = fit(
             task, train_set, args.out, epochs=epochs, batch_size=batch_size, device=args.device, seed=args.seed,
             resume=args.resume, checkpoint_every_steps=args.checkpoint_every, log_every_steps=args.log_every,
@@ -111,6 +111,15 @@ def run(args: argparse.Namespace) -> int:
         print(f"trained {args.model}: {shown}")
         print(f"weights and log in {args.out}")
     return 0
+
+
+def _data_facts(data_dir: Path) -> dict:
+    """Where the training data came from, for the weights' JSON (folder and dataset provenance)."""
+    from voxstudio.data.dataset import read_meta
+
+    meta = read_meta(data_dir)
+    keys = ("source", "seed", "version", "per_class", "test_fraction")
+    return {"data": str(data_dir), "dataset": {key: meta[key] for key in keys if key in meta}}
 
 
 def _task_module(model: str):  # noqa: ANN202 - a module object

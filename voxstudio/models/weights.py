@@ -164,6 +164,7 @@ def _atomic_write_bytes(path: Path, data: bytes) -> None:
             handle.write(data)
             handle.flush()
             os.fsync(handle.fileno())
+        os.chmod(temp_name, 0o644)  # mkstemp makes 0600; weights are meant to be shared
         os.replace(temp_name, path)
     except BaseException:
         try:

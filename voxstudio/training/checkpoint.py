@@ -121,6 +121,7 @@ def save_checkpoint(path: Path, payload: dict[str, Any]) -> None:
             torch.save(payload, handle)
             handle.flush()
             os.fsync(handle.fileno())
+        os.chmod(temp_name, 0o644)  # mkstemp makes 0600; weights are meant to be shared
         os.replace(temp_name, path)
     except BaseException:
         try:

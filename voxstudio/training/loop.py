@@ -184,7 +184,10 @@ class _Run:
         checkpoint = self._load_resume_checkpoint()
         if checkpoint is not None:
             for name, module in self.raw.items():
-                module.load_state_dict(checkpoint["modules"][name])
+                try:
+                    module.load_state_dict(checkpoint["modules"][name])
+                except RuntimeError as error:  # other architecture or configuration
+                    raise CheckpointError(f"{self.checkpoint_path}: module {name!r} does not fit: {error}") from None
         self.wrapped = self._wrap(self.raw)
         bind = getattr(self.task, "bind", None)
         if bind is not None:
@@ -216,7 +219,7 @@ class _Run:
     def _load_resume_checkpoint(self) -> dict[str, Any] | None:
         exists = self.checkpoint_path.is_file()
         if not self.resume:
-            if exists and self.ctx.is_main:
+            if exists:
                 raise TrainingError(
                     f"{self.checkpoint_path} already exists: pass resume=True (--resume) to continue "
                     "that run, or choose another output folder"
