@@ -152,7 +152,6 @@ class VoxelEngine:
         config = GANConfig(num_classes=len(classes), resolution=resolution)
         generator = build_generator(config).to(dev)
         encoder = build_encoder(config).to(dev)
-        _warm_up_batch_norm(generator, batches=4)
         directions, scales = compute_directions(
             generator, k=RANDOM_INIT_DIRECTIONS, num_samples=max(256, 2 * config.latent_dim), seed=seed, calibrate=False
         )
@@ -385,29 +384,6 @@ class VoxelEngine:
         if arr.shape != (size,) * 3:
             arr = resize(arr, size)
         return torch.from_numpy(np.ascontiguousarray(arr, dtype=np.float32)).to(self.device)
-
-
-@torch.no_grad()
-def _warm_up_batch_norm(generator: Generator, batches: int, batch_size: int = 32) -> None:
-    """Give an untrained generator realistic batch-norm statistics.
-
-    Fresh running statistics (mean 0, var 1) make an untrained generator output a
-    near-constant 0.5 grid in eval mode; a few train-mode passes make random_init
-    shapes vary with ``z`` like a trained model's do, which is what GUI work needs.
-    """
-    generator.train()
-    for module in generator.modules():
-        if isinstance(module, nn.BatchNorm3d):
-            module.reset_running_stats()
-            module.momentum = None  # cumulative average over the warm-up batches
-    for _ in range(batches):
-        z = torch.randn(batch_size, generator.latent_dim, device=next(generator.parameters()).device)
-        y = torch.randint(0, generator.num_classes, (batch_size,), device=z.device)
-        generator(z, y)
-    for module in generator.modules():
-        if isinstance(module, nn.BatchNorm3d):
-            module.momentum = 0.1
-    generator.eval()
 
 
 def _hard_iou(pred: torch.Tensor, target: torch.Tensor) -> torch.Tensor:

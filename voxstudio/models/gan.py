@@ -9,8 +9,9 @@ Why this shape of network:
   -- the whole model must train on a 2-core CPU and run a 32^3 sample in a few ms.
 * Class conditioning is done twice, cheaply: a learned class embedding is
   concatenated to ``z`` (so the projection "knows" the class) and every block uses
-  class-conditional batch norm (per-class gain and bias, as in BigGAN), which lets
-  the class modulate every scale.
+  class-conditional normalisation (per-class gain and bias, as in BigGAN's
+  conditional batch norm, but with per-sample group norm), which lets the class
+  modulate every scale.
 * The discriminator is a spectrally normalised 3D conv net with a projection head
   (Miyato & Koyama 2018): ``D(x, y) = w . h(x) + e_y . h(x)``. Spectral norm plus
   hinge loss is the most stable recipe we know for small voxel data sets; the
@@ -22,6 +23,7 @@ Why this shape of network:
 from __future__ import annotations
 
 import copy
+import math
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
@@ -85,15 +87,21 @@ def default_channels(base: int, resolution: int) -> list[int]:
     return [base * 2 ** (stages - 1 - i) for i in range(stages)]
 
 
-class ConditionalBatchNorm3d(nn.Module):
-    """Batch norm whose affine gain/bias are looked up per class (BigGAN-style).
+class ConditionalGroupNorm3d(nn.Module):
+    """Per-sample group norm whose affine gain/bias are looked up per class.
 
-    Gains start at 1 and biases at 0, so at initialisation it is plain batch norm.
+    Per-sample (not batch) statistics on purpose: the VAE-GAN step runs encoded
+    latents and prior latents through the generator together, and with batch
+    norm the two halves share statistics during training but not at sampling
+    time -- prior samples came out empty in eval mode. Group norm makes a sample
+    independent of its batch, so training, EMA sampling, batched and
+    one-at-a-time generation all compute the same function.
+    Gains start at 1 and biases at 0 (plain group norm at initialisation).
     """
 
-    def __init__(self, channels: int, num_classes: int) -> None:
+    def __init__(self, channels: int, num_classes: int, groups: int = 8) -> None:
         super().__init__()
-        self.bn = nn.BatchNorm3d(channels, affine=False)
+        self.norm = nn.GroupNorm(math.gcd(groups, channels), channels, affine=False)
         self.gain = nn.Embedding(num_classes, channels)
         self.bias = nn.Embedding(num_classes, channels)
         nn.init.ones_(self.gain.weight)
@@ -101,7 +109,7 @@ class ConditionalBatchNorm3d(nn.Module):
 
     def forward(self, x: Tensor, y: Tensor) -> Tensor:
         shape = (x.shape[0], x.shape[1], 1, 1, 1)
-        return self.bn(x) * self.gain(y).view(shape) + self.bias(y).view(shape)
+        return self.norm(x) * self.gain(y).view(shape) + self.bias(y).view(shape)
 
 
 class Generator(nn.Module):
@@ -126,12 +134,12 @@ class Generator(nn.Module):
         self.channels = chans
         self.embed = nn.Embedding(num_classes, embed_dim)
         self.project = nn.Linear(latent_dim + embed_dim, chans[0] * 4**3)
-        self.project_norm = ConditionalBatchNorm3d(chans[0], num_classes)
+        self.project_norm = ConditionalGroupNorm3d(chans[0], num_classes)
         self.ups = nn.ModuleList()
         self.norms = nn.ModuleList()
         for c_in, c_out in zip(chans[:-1], chans[1:]):
             self.ups.append(nn.ConvTranspose3d(c_in, c_out, 4, stride=2, padding=1, bias=False))
-            self.norms.append(ConditionalBatchNorm3d(c_out, num_classes))
+            self.norms.append(ConditionalGroupNorm3d(c_out, num_classes))
         self.to_voxels = nn.ConvTranspose3d(chans[-1], 1, 4, stride=2, padding=1)
         # Furniture fills ~10-15% of the grid: start near that occupancy instead of
         # 50% so the first hundreds of steps are not spent learning "mostly empty".

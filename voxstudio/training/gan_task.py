@@ -55,7 +55,7 @@ DEFAULT_BATCH_SIZE = 16
 class GANTrainConfig:
     """Optimisation hyper-parameters; recorded in ``gan.json``."""
 
-    lr_g: float = 2e-4
+    lr_g: float = 5e-4
     lr_d: float = 2e-4
     beta1: float = 0.5
     beta2: float = 0.999
@@ -63,8 +63,11 @@ class GANTrainConfig:
     translate: int = 2  # max |shift| in voxels for x/y DiffAugment translation (0 = off)
     # 3D-VAE-GAN terms, in per-voxel units. recon_weight 0 = pure GAN (no encoder).
     recon_weight: float = 1.0  # BCE of reconstructions of training shapes
-    kl_weight: float = 1.0  # beta of the VAE KL term (1.0 = ELBO)
-    adv_weight: float = 0.01  # hinge generator loss on prior samples
+    # beta > 1 keeps encoded latents spread over the prior (no "holes" where
+    # prior samples would decode to garbage); the adversarial term then sharpens
+    # what the blurrier beta-VAE decoder produces.
+    kl_weight: float = 10.0  # beta of the VAE KL term (1.0 = ELBO)
+    adv_weight: float = 0.05  # hinge generator loss on prior samples
     samples_per_class: int = 6  # columns of the per-epoch PNG
     eval_per_class: int = 32  # reference shapes per class for per-epoch metrics (0 = off)
     preview_every: int = 100  # also write a sample grid every N steps (0 = only at epoch ends)
@@ -175,8 +178,7 @@ class GANTask:
         d_loss.backward()
         self.opt_d.step()
 
-        # Generator (+ encoder): one generator call on [encoded reals; prior samples]
-        # so batch norm sees both halves together.
+        # Generator (+ encoder): one generator call on [encoded reals; prior samples].
         z_prior = torch.randn(b, latent, device=self.device)
         stats: dict[str, float] = {}
         if self.encoder is not None:
