@@ -1,7 +1,7 @@
 """Property-based fuzzing of the file loaders.
 
 For random bytes and for mutations of valid files of every format (voxels:
-binvox, vox, npy; meshes: off, obj, stl binary/ASCII, ply binary/ASCII, glb),
+binvox, vox, npy; meshes: off, obj, stl binary/ASCII, ply binary/ASCII, glb, gltf),
 ``load_voxels`` must either return a bool ``(R, R, R)`` grid or raise
 :class:`VoxelFileError` -- never any other exception, never hang (hypothesis
 deadline per example), never allocate more than :data:`ALLOCATION_LIMIT`
@@ -59,6 +59,8 @@ def _trimesh_bytes(file_type: str, **kwargs: object) -> bytes:
     back = trimesh.creation.box(extents=(2.0, 0.3, 2.0))
     back.apply_translation((0.0, 0.85, 1.2))
     data = trimesh.util.concatenate([seat, back]).export(file_type=file_type, **kwargs)
+    if isinstance(data, dict):  # gltf: one file with its buffer embedded as a data URI
+        (data,) = data.values()
     return data if isinstance(data, bytes) else data.encode()
 
 
@@ -74,6 +76,7 @@ VALID: dict[str, bytes] = {
     ".ply-binary": _trimesh_bytes("ply", encoding="binary"),
     ".ply-ascii": _trimesh_bytes("ply", encoding="ascii"),
     ".glb": _trimesh_bytes("glb"),
+    ".gltf": _trimesh_bytes("gltf", embed_buffers=True),
 }
 VOXEL_SEEDS = [".binvox", ".vox", ".npy"]
 MESH_SEEDS = [name for name in VALID if name not in VOXEL_SEEDS]
@@ -257,3 +260,18 @@ def test_allocation_limit_catches_a_large_allocation(workdir: Path, monkeypatch:
     with pytest.raises(AssertionError, match="allocated"):
         _check(workdir, b"anything", ".npy")
     assert io_package.load_voxels is not greedy
+
+
+def test_broken_gltf_never_loads_a_sibling_model(tmp_path: Path) -> None:
+    """trimesh reads ``model.gltf`` from the same folder when a .gltf is not JSON; we must not."""
+    import trimesh
+
+    for name, data in trimesh.creation.box(extents=(1, 2, 3)).export(file_type="gltf").items():
+        (tmp_path / name).write_bytes(data)
+    assert load_voxels(tmp_path / "model.gltf", resolution=RESOLUTION).any()
+    for junk in (os.urandom(4096), b"{not json", b"\xff\xfe garbage"):
+        broken = tmp_path / "broken.gltf"
+        broken.write_bytes(junk)
+        with pytest.raises(VoxelFileError, match="not valid JSON") as caught:
+            load_voxels(broken, resolution=RESOLUTION)
+        assert caught.value.path == broken

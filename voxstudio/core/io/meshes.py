@@ -54,6 +54,8 @@ def load_mesh(path: str | Path) -> tuple[np.ndarray, np.ndarray]:
     # Parse from memory: a parser reading a real file does read(n) with n taken from the
     # file's header (GLB chunk lengths), and read(n) pre-allocates n bytes (fuzz tests).
     data = read_bytes(path)
+    if path.suffix.lower() == ".gltf":
+        _check_gltf_json(data, path)
     import trimesh  # heavy import kept out of module import time
     from trimesh.resolvers import FilePathResolver
 
@@ -70,6 +72,17 @@ def load_mesh(path: str | Path) -> tuple[np.ndarray, np.ndarray]:
     vertices = np.asarray(getattr(loaded, "vertices", np.empty((0, 3))), dtype=np.float64)
     faces = np.asarray(getattr(loaded, "faces", np.empty((0, 3))))
     return validate_mesh(vertices, faces, path)
+
+
+def _check_gltf_json(data: bytes, path: Path) -> None:
+    """A .gltf must be JSON: trimesh falls back to a sibling ``model.gltf`` for unparsable
+    text, which would silently show another file's mesh."""
+    import json
+
+    try:
+        json.loads(data.decode("utf-8-sig"))
+    except (UnicodeDecodeError, ValueError):
+        raise VoxelFileError(path, "not a glTF file (the .gltf text is not valid JSON)") from None
 
 
 def validate_mesh(vertices: np.ndarray, faces: np.ndarray, path: Path | None = None) -> tuple[np.ndarray, np.ndarray]:
