@@ -9,7 +9,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 from gui_helpers import mesh_signature, wait_for_shape
-from PySide6.QtCore import QMimeData, QPointF, Qt, QTimer, QUrl
+from PySide6.QtCore import QMimeData, QPoint, QPointF, Qt, QTimer, QUrl
 from PySide6.QtGui import QDragEnterEvent, QDropEvent
 from PySide6.QtWidgets import QApplication, QMessageBox
 
@@ -33,7 +33,7 @@ def _drop(window, path: Path) -> None:
     """Drag a file over the window and drop it (as a file manager would)."""
     mime = QMimeData()
     mime.setUrls([QUrl.fromLocalFile(str(path))])
-    enter = QDragEnterEvent(QPointF(200, 200), Qt.DropAction.CopyAction, mime,
+    enter = QDragEnterEvent(QPoint(200, 200), Qt.DropAction.CopyAction, mime,
                             Qt.MouseButton.LeftButton, Qt.KeyboardModifier.NoModifier)
     QApplication.sendEvent(window, enter)
     assert enter.isAccepted(), "the window refused a local file drag"

@@ -82,7 +82,8 @@ class MainWindow(QMainWindow):
 
     engineReady = Signal(object)  # EngineInfo
     engineFailed = Signal(str)
-    shapeShown = Signal(object)  # ShapeResult (main view)
+    shapeShown = Signal(object)  # ShapeResult (main view), uploaded to the viewport
+    frameShown = Signal(int)  # seq of the main-view result now painted on screen
     reconstructionShown = Signal(object)  # ShapeResult (reconstruction view)
     classified = Signal(object)  # ClassifyOutcome
     exportFinished = Signal(object)  # Path
@@ -113,10 +114,12 @@ class MainWindow(QMainWindow):
         self._seq = itertools.count(1)
         self._shown_seq = {"main": 0, "recon": 0, "classify": 0}
         self._last_seq = 0
+        self._painted_seq = 0
+        self._awaiting_frame: tuple[int, float | None] | None = None
         self._requested_at: dict[int, float] = {}
         self._classify_subject: dict[int, str] = {}
         self._last_export_filter = ""
-        self.latencies_ms: list[float] = []  # request -> rendered frame, main view
+        self.latencies_ms: list[float] = []  # request -> painted frame, main view (last 1000)
         self._closed = False
 
         self.client = EngineClient(self)
@@ -245,6 +248,7 @@ class MainWindow(QMainWindow):
         self.colour_combo.currentIndexChanged.connect(lambda i: a.colour_by_height.setChecked(i == 0))
         self.threshold_slider.valueChanged.connect(self._on_threshold)
         self.generate_panel.paramsChanged.connect(self.regenerate)
+        self.viewport.frameRendered.connect(self._on_frame)
         self.classify_panel.openRequested.connect(self.open_file_dialog)
         self.classify_panel.classifyRequested.connect(self.classify_current)
         self.classify_panel.reconstructionToggled.connect(a.reconstruction.setChecked)
@@ -554,21 +558,33 @@ class MainWindow(QMainWindow):
                 f"{int(result.grid.sum())} occupied, read in {result.generate_ms:.0f} ms")
             self.statusBar().showMessage(f"Opened {result.source_path}", 5000)
         self.current = result
-        render_ms = self.viewport.show_mesh(result.mesh, "main", resolution=result.grid.shape[0], title=result.label)
-        requested = self._requested_at.pop(result.seq, None)
-        if requested is not None:
-            self.latencies_ms.append((time.perf_counter() - requested) * 1000.0)
-        if result.generate is not None:
-            self.timing_label.setText(
-                f"gen {result.generate_ms:.0f} ms \u00b7 mesh {result.mesh_ms:.0f} ms \u00b7 draw {render_ms:.0f} ms")
-        else:
-            self.timing_label.setText(f"mesh {result.mesh_ms:.0f} ms \u00b7 draw {render_ms:.0f} ms")
+        self.viewport.show_mesh(result.mesh, "main", resolution=result.grid.shape[0], title=result.label)
+        self._awaiting_frame = (result.seq, self._requested_at.pop(result.seq, None))
         self._update_action_states()
         self.shapeShown.emit(result)
         if result.source_path is not None and self.classify_panel.is_available():
             self.classify_current()  # a newly opened file is classified right away
         elif result.generate is not None and self.classify_panel.live_check.isChecked():
             self.classify_current()
+
+    def _on_frame(self, render_ms: float) -> None:
+        """A frame reached the screen: close the latency measurement, update timings."""
+        if self._awaiting_frame is None or self.current is None:
+            return
+        seq, requested = self._awaiting_frame
+        self._awaiting_frame = None
+        self._painted_seq = seq
+        if requested is not None:
+            self.latencies_ms.append((time.perf_counter() - requested) * 1000.0)
+            del self.latencies_ms[:-1000]
+        shown = self.current
+        first = f"gen {shown.generate_ms:.0f} ms \u00b7 " if shown.generate is not None else ""
+        self.timing_label.setText(f"{first}mesh {shown.mesh_ms:.0f} ms \u00b7 draw {render_ms:.0f} ms")
+        self.frameShown.emit(seq)
+
+    def painted_seq(self) -> int:
+        """Sequence number of the newest main-view result that has been painted."""
+        return self._painted_seq
 
     def _show_classification(self, outcome: ClassifyOutcome) -> None:
         if outcome.seq < self._shown_seq["classify"]:

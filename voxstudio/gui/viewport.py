@@ -7,11 +7,18 @@ camera so the two stay aligned while orbiting.
 Meshes arrive ready-made from the worker. Each view keeps ONE actor whose
 PolyData is updated in place (``copy_from`` shallow copy): no actor/mapper churn
 per frame, which ``bench/bench_gui.py`` measures against re-adding the actor.
+
+Rendering: pyvistaqt's widget is a QOpenGLWidget whose ``paintGL`` always renders
+the scene. Calling ``plotter.render()`` would render once immediately and then
+again in the paint it schedules, so every change here only asks for a repaint
+(``update()``): one render per frame, and several uploads between two paints
+collapse into a single frame.
 """
 
 from __future__ import annotations
 
 import time
+from collections import deque
 from pathlib import Path
 
 import numpy as np
@@ -35,7 +42,14 @@ _VTK_KEYS = {Qt.Key.Key_Up, Qt.Key.Key_Down, Qt.Key.Key_Left, Qt.Key.Key_Right}
 
 
 class _Interactor(QtInteractor):
-    """QtInteractor that ignores file drops and VTK's letter shortcuts."""
+    """QtInteractor that ignores VTK's letter shortcuts and reports each painted frame."""
+
+    painted = Signal(float)  # milliseconds spent rendering + blitting the frame
+
+    def paintGL(self) -> None:  # noqa: N802 - Qt override
+        start = time.perf_counter()
+        super().paintGL()
+        self.painted.emit((time.perf_counter() - start) * 1000.0)
 
     def keyPressEvent(self, event: QKeyEvent) -> None:  # noqa: N802 - Qt override
         if event.key() in _VTK_KEYS:
@@ -92,7 +106,7 @@ class _View:
 class Viewport(QWidget):
     """Central 3D view: shape (+ optional reconstruction), camera, look, screenshots."""
 
-    frameRendered = Signal(float)  # milliseconds spent uploading + rendering the frame
+    frameRendered = Signal(float)  # a frame reached the screen: milliseconds spent rendering it
 
     def __init__(self, parent: QWidget | None = None, multi_samples: int = 4) -> None:
         super().__init__(parent)
@@ -104,12 +118,15 @@ class Viewport(QWidget):
         if self.plotter.iren is not None:
             self.plotter.iren.clear_key_event_callbacks()  # no 'q' = close the plotter
             self.plotter.iren.add_observer("StartInteractionEvent", self._on_user_interaction)
+        self.plotter.painted.connect(self._on_painted)
         layout = QVBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
         layout.addWidget(self.plotter)
 
         self.in_place = True
-        self.frames = 0
+        self.frames = 0  # frames painted so far
+        self.last_frame_ms = 0.0
+        self.upload_ms: deque[float] = deque(maxlen=1000)  # show_mesh costs (benchmark)
         self._resolution = 32
         self._split = True
         self._colour_mode = "height"
@@ -150,7 +167,7 @@ class Viewport(QWidget):
 
     def show_mesh(self, mesh: pv.PolyData, target: str = "main", resolution: int | None = None,
                   title: str | None = None) -> float:
-        """Upload a worker-built mesh into a view and render; returns ms spent."""
+        """Upload a worker-built mesh into a view and schedule a frame; returns ms spent."""
         start = time.perf_counter()
         if resolution is not None and resolution != self._resolution:
             self._resolution = int(resolution)
@@ -161,39 +178,47 @@ class Viewport(QWidget):
         view.replace(mesh, self.in_place)
         if target == "main" and title is not None:
             self._title_main.SetText(2, title)  # 2 = upper left corner
-        self.plotter.render()
-        self.frames += 1
+        self.request_frame()
         elapsed = (time.perf_counter() - start) * 1000.0
-        self.frameRendered.emit(elapsed)
+        self.upload_ms.append(elapsed)
         return elapsed
+
+    def request_frame(self) -> None:
+        """Schedule one repaint (renders in ``paintGL``; repeated requests merge)."""
+        self.plotter.update()
+
+    def _on_painted(self, ms: float) -> None:
+        self.frames += 1
+        self.last_frame_ms = ms
+        self.frameRendered.emit(ms)
 
     def clear(self, target: str = "main") -> None:
         self.views[0 if target == "main" else 1].replace(pv.PolyData(), in_place=True)
-        self.plotter.render()
+        self.request_frame()
 
     # -- look -------------------------------------------------------------------------
     def set_colour_mode(self, mode: str) -> None:
         """"height" colours by z with a colormap, "material" uses one colour."""
         self._colour_mode = mode
         self._apply_look()
-        self.plotter.render()
+        self.request_frame()
 
     def set_material_colour(self, colour: str) -> None:
         self._material = colour
         self._apply_look()
-        self.plotter.render()
+        self.request_frame()
 
     def set_wireframe(self, on: bool) -> None:
         self._wireframe = bool(on)
         self._apply_look()
-        self.plotter.render()
+        self.request_frame()
 
     def set_bounds_visible(self, on: bool) -> None:
         self._bounds_visible = bool(on)
         for view in self.views:
             if view.bounds_actor is not None:
                 view.bounds_actor.visibility = self._bounds_visible
-        self.plotter.render()
+        self.request_frame()
 
     def _apply_look(self) -> None:
         for view in self.views:
@@ -254,7 +279,7 @@ class Viewport(QWidget):
             main.SetViewport(0.0, 0.0, 1.0, 1.0)
             if window.HasRenderer(recon):
                 window.RemoveRenderer(recon)
-        self.plotter.render()
+        self.request_frame()
 
     def reset_camera(self, render: bool = True) -> None:
         """Front-right-above view (front faces -y, z up) framing the whole grid.
@@ -288,7 +313,7 @@ class Viewport(QWidget):
         renderer.ResetCameraClippingRange()
         self._auto_frame = True
         if render:
-            self.plotter.render()
+            self.request_frame()
 
     def _view_pixels(self, renderer: pv.Renderer) -> tuple[float, float]:
         """Size in pixels of a renderer's viewport (the widget may not be shown yet)."""
