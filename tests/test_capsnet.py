@@ -135,3 +135,16 @@ def test_a_few_steps_lower_the_loss_and_reach_every_parameter() -> None:
         optimizer.step()
         losses.append(float(total.detach()))
     assert losses[-1] < 0.6 * losses[0]
+
+
+def test_reconstruction_loss_and_iou_by_hand() -> None:
+    logits = torch.tensor([[0.0, 2.0, -2.0, 0.5]])
+    target = torch.tensor([[1.0, 1.0, 0.0, 0.0]])
+    bce = torch.nn.functional.binary_cross_entropy_with_logits(logits, target, reduction="none")
+    from voxstudio.models.capsnet import reconstruction_iou, reconstruction_loss
+
+    assert float(reconstruction_loss(logits, target)) == pytest.approx(float(bce.mean()))
+    weighted = (bce * torch.tensor([2.0, 2.0, 1.0, 1.0])).mean()  # occupied voxels count double
+    assert float(reconstruction_loss(logits, target, pos_weight=2.0)) == pytest.approx(float(weighted), rel=1e-6)
+    # predicted occupied: logits > 0 -> voxels 1 and 3; actual: 0 and 1 -> IoU 1/3
+    assert reconstruction_iou(logits, target).tolist() == pytest.approx([1 / 3])

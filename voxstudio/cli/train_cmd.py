@@ -68,6 +68,11 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     parser.add_argument("--log-every", type=positive_int, default=10, metavar="STEPS",
                         help="log.csv row every STEPS steps (default: 10)")
     parser.add_argument("--no-progress", action="store_true", help="no progress bar (for log files)")
+    parser.add_argument("--init-weights", type=Path, default=None, metavar="STEM",
+                        help="classifiers: start from these trained weights (e.g. runs/capsnet/capsnet)")
+    parser.add_argument("--decoder-only", action="store_true",
+                        help="capsnet with --init-weights: freeze the classifier and refit only the "
+                        "reconstruction decoder (sharper shapes for the pose explorer, same predictions)")
     add_runtime_options(parser)
     parser.set_defaults(handler=run)
 
@@ -83,6 +88,12 @@ def run(args: argparse.Namespace) -> int:
 
     if args.threads:
         torch.set_num_threads(args.threads)
+    if args.model == "gan" and (args.init_weights or args.decoder_only):
+        print("voxstudio: error: --init-weights / --decoder-only are for the classifiers", file=sys.stderr)
+        return 2
+    if args.decoder_only and (args.model != "capsnet" or args.init_weights is None):
+        print("voxstudio: error: --decoder-only needs capsnet and --init-weights", file=sys.stderr)
+        return 2
     try:
         module = _task_module(args.model)
     except ImportError as error:
@@ -97,7 +108,8 @@ def run(args: argparse.Namespace) -> int:
         if args.model == "gan":
             task = module.build_task(train_set, test_set, out_dir=args.out, **options)
         else:
-            task = module.build_task(args.model, train_set, test_set, metadata=_data_facts(args.data), **options)
+            task = module.build_task(args.model, train_set, test_set, metadata=_data_facts(args.data),
+                                     init_weights=args.init_weights, decoder_only=args.decoder_only, **options)
         metrics = fit(
             task, train_set, args.out, epochs=epochs, batch_size=batch_size, device=args.device, seed=args.seed,
             resume=args.resume, checkpoint_every_steps=args.checkpoint_every, log_every_steps=args.log_every,

@@ -108,6 +108,26 @@ def margin_loss(
     return (present + absent).sum(dim=1).mean()
 
 
+def reconstruction_loss(logits: Tensor, target: Tensor, pos_weight: float = 1.0) -> Tensor:
+    """Mean voxel BCE of reconstruction logits (B, R, R, R) against 0/1 voxels.
+
+    ``pos_weight`` > 1 weighs occupied voxels more: shapes fill about a tenth of
+    the grid, and plain BCE lets thin parts (legs, table tops) fade away.
+    """
+    target = target.reshape(logits.shape).to(logits.dtype)
+    weight = None if pos_weight == 1.0 else torch.tensor(pos_weight, dtype=logits.dtype, device=logits.device)
+    return F.binary_cross_entropy_with_logits(logits, target, pos_weight=weight)
+
+
+def reconstruction_iou(logits: Tensor, target: Tensor, threshold: float = 0.5) -> Tensor:
+    """Per-sample voxel IoU (B,) of ``sigmoid(logits) > threshold`` against 0/1 ``target``."""
+    predicted = torch.sigmoid(logits) > threshold
+    actual = target.reshape(logits.shape) > 0.5
+    dims = tuple(range(1, logits.dim()))
+    union = (predicted | actual).sum(dim=dims).clamp_min(1)
+    return (predicted & actual).sum(dim=dims).to(torch.float32) / union.to(torch.float32)
+
+
 def class_probabilities(lengths: Tensor) -> Tensor:
     """Capsule lengths normalised to sum to 1 (lengths are independent presences, not a distribution)."""
     return lengths / lengths.sum(dim=-1, keepdim=True).clamp_min(1e-12)
@@ -237,9 +257,16 @@ class CapsNet3D(nn.Module):
     def loss(self, output: CapsOutput, x: Tensor, labels: Tensor) -> tuple[Tensor, Tensor, Tensor]:
         """(total, margin, reconstruction); the reconstruction term is mean voxel BCE times its weight."""
         margin = margin_loss(output.lengths, labels)
-        target = x.reshape(output.reconstruction.shape).to(output.reconstruction.dtype)
-        reconstruction = F.binary_cross_entropy_with_logits(output.reconstruction, target)
+        reconstruction = reconstruction_loss(output.reconstruction, x)
         return margin + self.reconstruction_weight * reconstruction, margin, reconstruction
+
+    def encoder_parameters(self) -> list[nn.Parameter]:
+        """Everything that decides the class capsules (stem, primary capsules, vote matrices)."""
+        return [*self.stem.parameters(), *self.primary.parameters(), self.votes_weight]
+
+    def decoder_parameters(self) -> list[nn.Parameter]:
+        """The reconstruction decoder; training only these cannot change any classification."""
+        return [*self.decoder_fc.parameters(), *self.decoder.parameters()]
 
     def _as_input(self, x: Tensor) -> Tensor:
         if x.dim() == 4:

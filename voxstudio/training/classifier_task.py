@@ -4,6 +4,13 @@ Both are trained the same way so that their comparison is fair: Adam, a cosine
 learning-rate decay over the run, the same mirror/shift augmentation, the same
 test-set evaluation at every epoch end.  Only the loss differs (margin +
 reconstruction for capsules, cross-entropy for the CNN).
+
+A capsule network can also get a second, *decoder-only* stage (``decoder_only``
+with ``init_weights``): the encoder is frozen and only the reconstruction
+decoder is refitted with occupied voxels weighted up.  In joint training the
+decoder is a lightly weighted regulariser and its shapes stay blurry; the
+second stage sharpens what the pose explorer shows without being able to change
+a single classification.
 """
 
 from __future__ import annotations
@@ -17,6 +24,7 @@ from torch import Tensor, nn
 from torch.nn import functional as F
 
 from voxstudio.models import build_classifier
+from voxstudio.models.capsnet import reconstruction_iou, reconstruction_loss
 from voxstudio.models.weights import save_weights
 from voxstudio.training.augment import flip_and_shift
 from voxstudio.training.checkpoint import seed_everything
@@ -27,6 +35,8 @@ DEFAULT_LR = 1e-3
 #: The learning rate decays (cosine) to this fraction of its start by the last epoch.
 FINAL_LR_FRACTION = 0.05
 CONFIG_FORMAT = 1
+#: Weight of occupied voxels in the decoder-only stage's BCE (shapes fill ~10 % of the grid).
+DECODER_STAGE_POS_WEIGHT = 2.0
 
 
 class ClassifierTask:
@@ -43,13 +53,26 @@ class ClassifierTask:
         augment: bool = True,
         model_config: dict[str, Any] | None = None,
         metadata: dict[str, Any] | None = None,
+        init_weights: str | Path | None = None,
+        decoder_only: bool = False,
     ) -> None:
+        if decoder_only and (kind != "capsnet" or init_weights is None):
+            raise ValueError("the decoder-only stage needs a capsnet and its trained weights (init_weights)")
         self.name = kind
         self.kind = kind
         self.classes = list(classes)
         self.resolution = int(resolution)
-        self.model = build_classifier(kind, num_classes=len(self.classes), resolution=self.resolution,
-                                      **(model_config or {}))
+        self.decoder_only = decoder_only
+        self.init_training: dict[str, Any] | None = None
+        if init_weights is not None:
+            self.model = self._load_initial(init_weights)
+        else:
+            self.model = build_classifier(kind, num_classes=len(self.classes), resolution=self.resolution,
+                                          **(model_config or {}))
+        if decoder_only:
+            for parameter in self.model.encoder_parameters():
+                parameter.requires_grad_(False)
+        self.init_weights = None if init_weights is None else str(init_weights)
         self.net: nn.Module = self.model
         self.device = torch.device("cpu")
         self.test_set = test_set
@@ -71,7 +94,8 @@ class ClassifierTask:
 
     def optimizers(self) -> dict[str, torch.optim.Optimizer]:
         if self._optimizer is None:
-            self._optimizer = torch.optim.Adam(self.model.parameters(), lr=self.lr)
+            parameters = [p for p in self.model.parameters() if p.requires_grad]
+            self._optimizer = torch.optim.Adam(parameters, lr=self.lr)
         return {"adam": self._optimizer}
 
     def learning_rate(self, epoch: int) -> float:
@@ -82,11 +106,22 @@ class ClassifierTask:
     def on_epoch_start(self, epoch: int) -> None:
         for group in self.optimizers()["adam"].param_groups:
             group["lr"] = self.learning_rate(epoch)
+        if self.decoder_only:
+            # fit() has just put everything in train mode; a frozen encoder must
+            # not update its batch-norm statistics either.
+            self.model.stem.eval()
 
     def train_step(self, voxels: Tensor, labels: Tensor, step: int) -> dict[str, float]:
         inputs = flip_and_shift(voxels) if self.augment else voxels
         optimizer = self.optimizers()["adam"]
         optimizer.zero_grad(set_to_none=True)
+        if self.decoder_only:
+            output = self.net(inputs, labels)
+            loss = reconstruction_loss(output.reconstruction, inputs, pos_weight=DECODER_STAGE_POS_WEIGHT)
+            loss.backward()
+            optimizer.step()
+            iou = reconstruction_iou(output.reconstruction.detach(), inputs)
+            return {"loss": float(loss.detach()), "recon_iou": float(iou.mean())}
         if self.kind == "capsnet":
             output = self.net(inputs, labels)
             loss, margin, reconstruction = self.model.loss(output, inputs, labels)
@@ -106,11 +141,13 @@ class ClassifierTask:
         """Test-split accuracy (nothing when no test split was given)."""
         if self.test_set is None or len(self.test_set.labels) == 0:
             return {}
-        from voxstudio.training.evaluate import predict
+        from voxstudio.training.evaluate import classify
         from voxstudio.training.metrics import accuracy
 
-        predicted, _ = predict(self.model, self.test_set.voxels, batch_size=64, device=self.device)
-        self.last_metrics = {"test_accuracy": accuracy(predicted, self.test_set.labels)}
+        result = classify(self.model, self.test_set.voxels, batch_size=64, device=self.device)
+        self.last_metrics = {"test_accuracy": accuracy(result.predicted, self.test_set.labels)}
+        if result.reconstruction_iou is not None:
+            self.last_metrics["test_recon_iou"] = float(result.reconstruction_iou.mean())
         return dict(self.last_metrics)
 
     def export_weights(self, out_dir: Path) -> None:
@@ -119,6 +156,13 @@ class ClassifierTask:
 
     # -------------------------------------------------------------- helpers
     def weights_config(self) -> dict[str, Any]:
+        training: dict[str, Any] = {"lr": self.lr, "epochs": self.epochs, "augment": self.augment, **self.metadata}
+        if self.decoder_only:
+            training["stage"] = "decoder only (encoder frozen)"
+            training["reconstruction_pos_weight"] = DECODER_STAGE_POS_WEIGHT
+        if self.init_weights is not None:
+            training["init_weights"] = self.init_weights
+            training["init_training"] = self.init_training
         return {
             "format_version": CONFIG_FORMAT,
             "kind": self.kind,
@@ -126,9 +170,22 @@ class ClassifierTask:
             "model": self.model.config(),
             "classes": self.classes,
             "resolution": self.resolution,
-            "training": {"lr": self.lr, "epochs": self.epochs, "augment": self.augment, **self.metadata},
+            "training": training,
             "metrics": dict(self.last_metrics),
         }
+
+    def _load_initial(self, stem: str | Path) -> nn.Module:
+        """The network of ``stem`` (its own architecture), checked against this task's classes."""
+        from voxstudio.models import load_classifier
+        from voxstudio.models.weights import WeightsError, weight_paths
+
+        model, config = load_classifier(stem)
+        if config.get("kind") != self.kind:
+            raise WeightsError(weight_paths(stem)[1], f"holds a {config.get('kind')}, not a {self.kind}")
+        if list(config.get("classes", [])) != self.classes or int(config["model"]["resolution"]) != self.resolution:
+            raise WeightsError(weight_paths(stem)[1], "was trained on other classes or another resolution than this data")
+        self.init_training = config.get("training")
+        return model.train()
 
 
 def build_task(
@@ -143,8 +200,14 @@ def build_task(
     augment: bool = True,
     model_config: dict[str, Any] | None = None,
     metadata: dict[str, Any] | None = None,
+    init_weights: str | Path | None = None,
+    decoder_only: bool = False,
 ) -> ClassifierTask:
-    """The task ``voxstudio train capsnet|baseline`` runs; seeds first so initial weights repeat."""
+    """The task ``voxstudio train capsnet|baseline`` runs; seeds first so initial weights repeat.
+
+    ``init_weights`` starts from trained weights (a stem); ``decoder_only``
+    then refits only a capsule network's decoder (see the module docstring).
+    """
     seed_everything(seed)
     info = {"batch_size": batch_size, "seed": seed, "train_samples": int(len(train_set.labels)),
             "test_samples": int(len(test_set.labels)) if test_set is not None else 0, **(metadata or {})}
@@ -158,4 +221,6 @@ def build_task(
         augment=augment,
         model_config=model_config,
         metadata=info,
+        init_weights=init_weights,
+        decoder_only=decoder_only,
     )

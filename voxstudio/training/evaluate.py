@@ -36,8 +36,23 @@ class ClassifierReport:
     weights: str
     data: str
     split: str
+    #: Capsule networks: mean voxel IoU of the decoder's reconstructions (overall, per class).
+    reconstruction_iou: float | None = None
+    reconstruction_iou_per_class: np.ndarray | None = None
 
     def to_dict(self) -> dict[str, Any]:
+        extra: dict[str, Any] = {}
+        if self.reconstruction_iou is not None and self.reconstruction_iou_per_class is not None:
+            extra = {
+                "reconstruction_iou": self.reconstruction_iou,
+                "reconstruction_iou_per_class": {
+                    name: (None if np.isnan(value) else float(value))
+                    for name, value in zip(self.classes, self.reconstruction_iou_per_class)
+                },
+            }
+        return {**self._core_dict(), **extra}
+
+    def _core_dict(self) -> dict[str, Any]:
         return {
             "kind": self.kind,
             "weights": self.weights,
@@ -65,6 +80,13 @@ class ClassifierReport:
         for name, value, count in zip(self.classes, self.per_class, counts):
             shown = "   n/a" if np.isnan(value) else f"{100 * value:6.2f}%"
             lines.append(f"  {name:<{width}}  {shown}  ({count})")
+        if self.reconstruction_iou is not None and self.reconstruction_iou_per_class is not None:
+            per_class = ", ".join(
+                f"{name} {value:.2f}" for name, value in zip(self.classes, self.reconstruction_iou_per_class)
+                if not np.isnan(value)
+            )
+            lines += ["", f"reconstruction IoU (decoder, predicted class): {self.reconstruction_iou:.3f}",
+                      f"  {per_class}"]
         lines += ["", "confusion matrix (rows: true class, columns: predicted):"]
         short = [_abbreviation(name) for name in self.classes]
         cell = max(len(str(int(self.confusion.max(initial=0)))), *(len(s) for s in short)) + 2
@@ -84,34 +106,57 @@ class ClassifierReport:
         return "\n".join([header, rule, *rows])
 
 
-def predict(
-    model: nn.Module, voxels: Any, batch_size: int = 64, device: torch.device | str = "cpu"
-) -> tuple[np.ndarray, np.ndarray]:
-    """Predicted class ids (N,) and class probabilities (N, C) for (N, R, R, R) voxels.
+@dataclass
+class Predictions:
+    """Outputs of :func:`classify` for N shapes."""
 
-    Capsule networks report normalised capsule lengths, CNNs a softmax.  The
-    model is put in eval mode; data moves to ``device`` one batch at a time.
+    predicted: np.ndarray  # (N,) int64
+    probabilities: np.ndarray  # (N, C) float32
+    #: (N,) voxel IoU of the capsule decoder's reconstruction (masked by the
+    #: predicted class, as the GUI shows it); None for networks without a decoder.
+    reconstruction_iou: np.ndarray | None
+
+
+def classify(model: nn.Module, voxels: Any, batch_size: int = 64, device: torch.device | str = "cpu") -> Predictions:
+    """Classify (N, R, R, R) voxels in batches: capsule lengths normalised, or a CNN softmax.
+
+    The model is put in eval mode (and back); data moves to ``device`` one
+    batch at a time.
     """
-    from voxstudio.models.capsnet import CapsNet3D, class_probabilities
+    from voxstudio.models.capsnet import CapsNet3D, class_probabilities, reconstruction_iou
 
     device = torch.device(device)
-    data = torch.as_tensor(np.asarray(voxels) if not isinstance(voxels, torch.Tensor) else voxels)
+    data = voxels if isinstance(voxels, torch.Tensor) else torch.as_tensor(np.asarray(voxels))
+    is_capsnet = isinstance(model, CapsNet3D)
     was_training = model.training
     model.eval()
-    outputs = []
+    probabilities, ious = [], []
     try:
         with torch.no_grad():
             for start in range(0, len(data), batch_size):
                 batch = data[start:start + batch_size].to(device).float()
-                if isinstance(model, CapsNet3D):
-                    probabilities = class_probabilities(model(batch).lengths)
+                if is_capsnet:
+                    output = model(batch)
+                    probabilities.append(class_probabilities(output.lengths).cpu())
+                    ious.append(reconstruction_iou(output.reconstruction, batch).cpu())
                 else:
-                    probabilities = torch.softmax(model(batch), dim=1)
-                outputs.append(probabilities.cpu())
+                    probabilities.append(torch.softmax(model(batch), dim=1).cpu())
     finally:
         model.train(was_training)
-    probabilities = torch.cat(outputs).numpy().astype(np.float32) if outputs else np.zeros((0, 0), np.float32)
-    return probabilities.argmax(axis=1).astype(np.int64), probabilities
+    if probabilities:
+        probs = torch.cat(probabilities).numpy().astype(np.float32)
+    else:
+        probs = np.zeros((0, 0), np.float32)
+    iou = (torch.cat(ious).numpy() if ious else np.zeros(0, np.float32)) if is_capsnet else None
+    return Predictions(probs.argmax(axis=1).astype(np.int64) if len(probs) else np.zeros(0, np.int64), probs, iou)
+
+
+def predict(
+    model: nn.Module, voxels: Any, batch_size: int = 64, device: torch.device | str = "cpu"
+) -> tuple[np.ndarray, np.ndarray]:
+    """Predicted class ids (N,) and class probabilities (N, C); see :func:`classify`."""
+    result = classify(model, voxels, batch_size, device)
+    return result.predicted, result.probabilities
 
 
 def resolve_weights(weights: str | Path, kind: str) -> Path:
@@ -153,8 +198,15 @@ def evaluate_classifier(
         from voxstudio.core.grid import resize
 
         voxels = np.stack([resize(grid, resolution) for grid in voxels]) if len(voxels) else voxels
-    predicted, _ = predict(model, voxels, batch_size=batch_size, device=target)
+    result = classify(model, voxels, batch_size=batch_size, device=target)
+    predicted = result.predicted
     confusion = confusion_matrix(predicted, dataset.labels, len(classes))
+    iou_per_class = None
+    if result.reconstruction_iou is not None:
+        iou_per_class = np.array(
+            [result.reconstruction_iou[dataset.labels == c].mean() if np.any(dataset.labels == c) else np.nan
+             for c in range(len(classes))]
+        )
     return ClassifierReport(
         kind=kind,
         classes=classes,
@@ -165,6 +217,8 @@ def evaluate_classifier(
         weights=str(stem),
         data=str(data_dir),
         split=split,
+        reconstruction_iou=None if result.reconstruction_iou is None else float(result.reconstruction_iou.mean()),
+        reconstruction_iou_per_class=iou_per_class,
     )
 
 

@@ -14,7 +14,8 @@ Task life cycle, in the order ``fit()`` calls it::
     optimizers()         -> dict of optimizers over the raw modules' parameters
                             (called after the move, so create them lazily or
                             in __init__: ``Module.to`` keeps parameter identity)
-    per epoch:  on_epoch_start(epoch)      optional; e.g. set the learning rate
+    per epoch:  on_epoch_start(epoch)      optional, after fit() set train mode; e.g.
+                                           set the learning rate, put frozen parts in eval
                 train_step(voxels, labels, step) -> {loss name: float}
                 evaluate(epoch) -> {metric: float}   rank 0 only, raw modules,
                                                      generators left untouched
@@ -291,11 +292,11 @@ class _Run:
         return distributed.broadcast_object(self.ctx, self.last_metrics)
 
     def _train_epoch(self, epoch: int, first_step: int, log: RunLog | None, stop_requested: Callable[[], bool]) -> None:
-        on_epoch_start = getattr(self.task, "on_epoch_start", None)
-        if on_epoch_start is not None:
-            on_epoch_start(epoch)
         for module in self.raw.values():
             module.train()
+        on_epoch_start = getattr(self.task, "on_epoch_start", None)
+        if on_epoch_start is not None:
+            on_epoch_start(epoch)  # after train(): a task may freeze parts (eval mode)
         order = epoch_permutation(self.seed, epoch, len(self.voxels))
         totals: dict[str, float] = {}
         window: dict[str, float] = {}
