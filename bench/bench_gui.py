@@ -107,7 +107,8 @@ def _drag(app, window, seconds: float) -> tuple[float, int, int, list[float], li
     return frames / elapsed, frames, requests[0], draws, list(window.viewport.upload_ms)
 
 
-def bench(resolution: int, seconds: float, trials: int, use_weights: bool) -> None:
+def bench(resolution: int, seconds: float, trials: int, use_weights: bool) -> dict | None:
+    """Measure one resolution in a real window; prints the figures and returns them."""
     from PySide6.QtWidgets import QApplication
 
     from voxstudio.gui.main_window import MainWindow
@@ -122,7 +123,7 @@ def bench(resolution: int, seconds: float, trials: int, use_weights: bool) -> No
     if not _wait(app, lambda: window.engine_state == "ready" and window.current is not None, 300):
         print(f"{resolution}^3: engine did not load ({window.engine_error})")
         window.close()
-        return
+        return None
     _wait(app, lambda: False, 1.0)  # settle: first paints, shader compilation
     _latency(app, window, 3)  # warm-up
     stats = window.client.stats
@@ -145,17 +146,77 @@ def bench(resolution: int, seconds: float, trials: int, use_weights: bool) -> No
     window.viewport.in_place = True
 
     cells = window.viewport.main_polydata.n_cells
+    figures = {
+        "resolution": resolution,
+        "engine": source,
+        "triangles": cells,
+        "window": "1280x800",
+        "trials": trials,
+        "seconds": seconds,
+        "latency_median_ms": statistics.median(lat),
+        "latency_p95_ms": _percentile(lat, 0.95),
+        "updates_per_s": rate,
+        "frames": frames,
+        "slider_moves": requests,
+        "generations": generated,
+        "generate_ms": statistics.median(gen_ms),
+        "mesh_ms": statistics.median(mesh_ms),
+        "upload_ms": statistics.median(uploads) if uploads else float("nan"),
+        "render_ms": statistics.median(draws) if draws else float("nan"),
+        "readd_updates_per_s": rate_readd,
+        "readd_upload_ms": statistics.median(uploads_readd) if uploads_readd else float("nan"),
+        "readd_render_ms": statistics.median(draws_readd) if draws_readd else float("nan"),
+    }
+    f = figures
     print(f"\n== {resolution}^3 ({source}), window 1280x800, {cells} triangles in the last frame ==")
-    print(f"latency slider->frame : median {statistics.median(lat):7.1f} ms   p95 {_percentile(lat, 0.95):7.1f} ms"
+    print(f"latency slider->frame : median {f['latency_median_ms']:7.1f} ms   p95 {f['latency_p95_ms']:7.1f} ms"
           f"   ({trials} single moves)")
     print(f"drag updates/s        : {rate:7.1f} frames/s   ({frames} frames for {requests} slider moves, "
           f"{generated} generations; the rest coalesced)")
-    print(f"stage medians         : generate {statistics.median(gen_ms):6.1f} ms   mesh {statistics.median(mesh_ms):6.1f} ms"
-          f"   upload {statistics.median(uploads):6.2f} ms   render {statistics.median(draws):6.1f} ms")
-    print(f"re-adding the actor   : {rate_readd:7.1f} frames/s, upload {statistics.median(uploads_readd):6.2f} ms, "
-          f"render {statistics.median(draws_readd):6.1f} ms   (in place: {statistics.median(uploads):6.2f} / "
-          f"{statistics.median(draws):6.1f} ms)")
+    print(f"stage medians         : generate {f['generate_ms']:6.1f} ms   mesh {f['mesh_ms']:6.1f} ms"
+          f"   upload {f['upload_ms']:6.2f} ms   render {f['render_ms']:6.1f} ms")
+    print(f"re-adding the actor   : {rate_readd:7.1f} frames/s, upload {f['readd_upload_ms']:6.2f} ms, "
+          f"render {f['readd_render_ms']:6.1f} ms   (in place: {f['upload_ms']:6.2f} / {f['render_ms']:6.1f} ms)")
     window.close()
+    return figures
+
+
+def run(quick: bool = False) -> list:
+    """Figures for bench/run.py; measured in a child process (own QApplication, Xvfb if needed)."""
+    import json
+    import shutil
+    import subprocess
+
+    from common import GUI, Result, skipped
+
+    command = [sys.executable, str(Path(__file__).resolve()), "--seconds", "2" if quick else "5",
+               "--trials", "5" if quick else "20"]
+    if not os.environ.get("DISPLAY"):
+        if shutil.which("xvfb-run") is None:
+            return [skipped(GUI, "slider->frame latency", "ms", "no display and no xvfb-run")]
+        command = ["xvfb-run", "-a", "-s", "-screen 0 1920x1080x24", *command]
+    with tempfile.TemporaryDirectory() as folder:
+        out = Path(folder) / "gui.json"
+        done = subprocess.run([*command, "--json", str(out)], timeout=1800, check=False)
+        if done.returncode != 0 or not out.exists():
+            raise RuntimeError(f"bench_gui.py exited with status {done.returncode}")
+        data = json.loads(out.read_text())
+    results = []
+    for f in data:
+        r = f["resolution"]
+        params = {k: f[k] for k in ("engine", "triangles", "window", "generate_ms", "mesh_ms")}
+        results += [
+            Result(GUI, f"slider->frame latency {r}^3 (median)", f["latency_median_ms"], "ms", runs=f["trials"],
+                   params=params),
+            Result(GUI, f"slider->frame latency {r}^3 (p95)", f["latency_p95_ms"], "ms", runs=f["trials"], params=params),
+            Result(GUI, f"slider drag {r}^3", f["updates_per_s"], "frames/s", runs=f["frames"],
+                   reference="actor re-added per frame", reference_value=f["readd_updates_per_s"],
+                   note="target >= 30 frames/s at 32^3" if r == 32 else "", params=params),
+            Result(GUI, f"mesh upload per frame {r}^3 (in place)", f["upload_ms"], "ms", runs=f["frames"],
+                   reference="actor re-added per frame", reference_value=f["readd_upload_ms"], params=params),
+            Result(GUI, f"render per frame {r}^3", f["render_ms"], "ms", runs=f["frames"], params=params),
+        ]
+    return results
 
 
 def main() -> None:
@@ -165,13 +226,17 @@ def main() -> None:
     parser.add_argument("--resolutions", type=int, nargs="+", default=[32, 64])
     parser.add_argument("--random-init", action="store_true", help="ignore shipped weights")
     parser.add_argument("--threads", type=int, default=2, help="torch threads (default 2: the target machine)")
+    parser.add_argument("--json", type=Path, help="also write the figures to this JSON file")
     args = parser.parse_args()
     import torch
 
     torch.set_num_threads(args.threads)
     print(f"VoxStudio GUI benchmark: {os.cpu_count()} CPUs, torch threads {torch.get_num_threads()}")
-    for resolution in args.resolutions:
-        bench(resolution, args.seconds, args.trials, not args.random_init)
+    figures = [f for f in (bench(r, args.seconds, args.trials, not args.random_init) for r in args.resolutions) if f]
+    if args.json is not None:
+        import json
+
+        args.json.write_text(json.dumps(figures, indent=2))
 
 
 if __name__ == "__main__":  # the file-reader child process re-imports this module

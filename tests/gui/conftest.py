@@ -92,7 +92,7 @@ def make_window(qtbot: Any, settings_path: Path) -> Callable[..., Any]:
         wait_shape: bool = True,
         size: tuple[int, int] | None = (1280, 800),
     ) -> MainWindow:
-        window = MainWindow(factory, AppSettings.from_file(settings or settings_path), multi_samples=0)
+        window = MainWindow(factory, AppSettings.from_file(settings or settings_path))
         qtbot.addWidget(window)
         if size is not None:
             window.resize(*size)

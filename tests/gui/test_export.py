@@ -28,6 +28,8 @@ def test_export_action_writes_a_mesh_matching_the_view(qtbot, tmp_path, monkeypa
 
     def fake_save(parent, caption, start, filters, selected):
         calls.append((start, filters))
+        if len(calls) > 1:
+            return "", ""  # cancelled
         return str(tmp_path / "out" / "shape"), "STL mesh (*.stl)"  # no extension typed
 
     (tmp_path / "out").mkdir()
@@ -42,6 +44,11 @@ def test_export_action_writes_a_mesh_matching_the_view(qtbot, tmp_path, monkeypa
     # blocky export == the blocky surface in the viewport
     assert len(mesh.faces) == window.viewport.main_polydata.n_cells
     assert window.settings.last_dir == str(tmp_path / "out")
+    # the next export dialog starts in that folder, with the format used last
+    _export(qtbot, window, tmp_path / "out" / "again.ply")
+    window.actions.export.trigger()
+    start, _filters = calls[-1]
+    assert Path(start).parent == tmp_path / "out" and Path(start).suffix == ".ply"
 
 
 @pytest.mark.parametrize("ext", EXPORT_EXTENSIONS)

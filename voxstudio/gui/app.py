@@ -72,12 +72,12 @@ def launch(args: argparse.Namespace, qt_argv: Sequence[str]) -> int:
 
 
 def _screenshot_then_quit(app: Any, window: Any, path: Path, timeout_s: float = 180.0) -> None:
-    """Grab the window as the X server shows it once a shape is on screen, save it, quit.
+    """Save a picture of the whole window once a shape is on screen, then quit.
 
     Exit code 0 when a shape was shown; 1 when the model failed to load or
     nothing was shown within ``timeout_s`` (the screenshot is saved anyway, to
-    see why). Grabbing from the screen, not ``QWidget.grab``, includes the
-    OpenGL viewport.
+    see why). ``grab_window_image`` paints the plotter's own render over the
+    viewport, so the OpenGL view is included without reading the X screen.
     """
     from PySide6.QtCore import QTimer
 
@@ -88,8 +88,7 @@ def _screenshot_then_quit(app: Any, window: Any, path: Path, timeout_s: float = 
         if done:
             return
         done = True
-        pixmap = window.screen().grabWindow(window.winId())
-        saved = pixmap.save(str(path), "PNG")
+        saved = window.grab_window_image().save(str(path), "PNG")
         print(f"voxstudio: screenshot {'saved to ' + str(path) if saved else 'could not be saved'}", file=sys.stderr)
         app.exit(code if saved else 1)
 

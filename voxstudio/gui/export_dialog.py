@@ -56,10 +56,16 @@ def with_export_extension(path: Path, name_filter: str) -> Path:
     return path.with_name(path.name + ext)
 
 
-def ask_export_path(parent: QWidget, folder: str, default_name: str, last_filter: str = "") -> Path | None:
-    """Save dialog; None when cancelled."""
+def filter_for_extension(ext: str) -> str:
+    """The export filter of ``ext`` (the first filter for an unknown one)."""
     filters = export_filters()
-    selected = last_filter if last_filter in filters else filters[0]
+    return next((f for f in filters if f.endswith(f"(*{ext.lower()})")), filters[0])
+
+
+def ask_export_path(parent: QWidget, folder: str, default_name: str) -> Path | None:
+    """Save dialog starting in ``folder`` with ``default_name``'s format selected; None when cancelled."""
+    filters = export_filters()
+    selected = filter_for_extension(Path(default_name).suffix)
     start = str(Path(folder) / default_name)
     path, chosen = QFileDialog.getSaveFileName(parent, "Export shape", start, ";;".join(filters), selected)
     if not path:

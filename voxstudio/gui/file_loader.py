@@ -11,6 +11,7 @@ the future, and a dead child only costs a message and a restart.
 
 from __future__ import annotations
 
+import logging
 import multiprocessing
 from concurrent.futures import ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
@@ -52,6 +53,7 @@ class FileLoader:
     def __init__(self, use_process: bool = True) -> None:
         self.use_process = use_process
         self._pool: ProcessPoolExecutor | None = None
+        self._child_works = False  # a child has answered at least once
 
     def _ensure_pool(self) -> ProcessPoolExecutor:
         if self._pool is None:
@@ -66,9 +68,15 @@ class FileLoader:
         else:
             try:
                 status, payload = self._ensure_pool().submit(_load_in_child, str(path), resolution).result()
-            except BrokenProcessPool:
+                self._child_works = True
+            except (BrokenProcessPool, OSError) as error:
                 self.shutdown()
-                raise VoxelFileError(path, "the file reader crashed on this file") from None
+                if self._child_works:
+                    raise VoxelFileError(path, "the file reader crashed on this file") from None
+                # The child never worked (no process support here): read in-process from now on.
+                logging.getLogger(__name__).warning("file reader process unavailable (%s); reading in-process", error)
+                self.use_process = False
+                status, payload = _load_in_child(str(path), resolution)
         if status != "ok":
             raise VoxelFileError(path, str(payload))
         return payload  # type: ignore[return-value]
@@ -76,7 +84,10 @@ class FileLoader:
     def warm_up(self) -> None:
         """Start the child now without waiting (imports take a moment)."""
         if self.use_process:
-            self._ensure_pool().submit(_warm)
+            try:
+                self._ensure_pool().submit(_warm)
+            except (BrokenProcessPool, OSError, RuntimeError):
+                self.shutdown()  # load() decides what to do at the first real file
 
     def shutdown(self) -> None:
         pool, self._pool = self._pool, None

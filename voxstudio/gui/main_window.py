@@ -33,6 +33,7 @@ from PySide6.QtWidgets import (
 )
 
 from voxstudio import __version__
+from voxstudio.core.export import EXPORT_EXTENSIONS
 from voxstudio.gui.actions import build_menus, create_actions
 from voxstudio.gui.banner import Banner
 from voxstudio.gui.classify_panel import ClassifyPanel
@@ -94,7 +95,7 @@ class MainWindow(QMainWindow):
         self,
         engine_factory: EngineFactory | None = None,
         settings: AppSettings | None = None,
-        multi_samples: int = 4,
+        multi_samples: int | None = None,
     ) -> None:
         super().__init__()
         self.settings = settings if settings is not None else AppSettings()
@@ -118,7 +119,6 @@ class MainWindow(QMainWindow):
         self._awaiting_frame: tuple[int, float | None] | None = None
         self._requested_at: dict[int, float] = {}
         self._classify_subject: dict[int, str] = {}
-        self._last_export_filter = ""
         self.latencies_ms: list[float] = []  # request -> painted frame, main view (last 1000)
         self._closed = False
 
@@ -132,7 +132,7 @@ class MainWindow(QMainWindow):
             self.load_engine(engine_factory)
 
     # ================================================================== UI
-    def _build_ui(self, multi_samples: int) -> None:
+    def _build_ui(self, multi_samples: int | None) -> None:
         self.actions = create_actions(self)
         self.viewport = Viewport(self, multi_samples=multi_samples)
         self.banner = Banner()
@@ -479,10 +479,8 @@ class MainWindow(QMainWindow):
             return
         stem = (self.current.source_path.stem if self.current.source_path is not None
                 else (self.generate_panel.class_name() or "shape"))
-        filters_hint = self._last_export_filter
-        path = ask_export_path(self, self.settings.last_dir, f"{stem}.stl", filters_hint)
+        path = ask_export_path(self, self.settings.last_dir, f"{stem}{self.settings.last_export_ext}")
         if path is not None:
-            self._last_export_filter = ""
             self.export_to(path)
 
     def export_to(self, path: str | Path) -> None:
@@ -491,6 +489,8 @@ class MainWindow(QMainWindow):
             raise RuntimeError("nothing to export")
         path = Path(path)
         self.settings.last_dir = str(path.parent)
+        if path.suffix.lower() in EXPORT_EXTENSIONS:
+            self.settings.last_export_ext = path.suffix
         self.statusBar().showMessage(f"Exporting {path.name}\u2026")
         self.client.submit_unique("export", ExportRequest(path, self.current.grid, self.surface_mode(), self.threshold()))
 

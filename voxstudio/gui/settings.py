@@ -58,6 +58,16 @@ class AppSettings:
     def last_dir(self, folder: str | Path) -> None:
         self.store.setValue("paths/last_dir", str(folder))
 
+    @property
+    def last_export_ext(self) -> str:
+        """Extension of the last export (the export dialog starts with that format)."""
+        ext = self._get_str("paths/last_export_ext", ".stl")
+        return ext if ext.startswith(".") else ".stl"
+
+    @last_export_ext.setter
+    def last_export_ext(self, ext: str) -> None:
+        self.store.setValue("paths/last_export_ext", ext.lower())
+
     # -- window ----------------------------------------------------------------
     @property
     def geometry(self) -> QByteArray | None:

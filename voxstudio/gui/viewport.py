@@ -33,8 +33,11 @@ from voxstudio.gui.surface import HEIGHT_ARRAY
 BACKGROUND_TOP = "#3a4150"
 BACKGROUND_BOTTOM = "#15171c"
 HEIGHT_CMAP = "viridis"
-FLOOR_COLOUR = "#596273"
-BOUNDS_COLOUR = "#8a93a3"
+# Opaque, background-like colours instead of opacity: any translucent actor makes
+# VTK add an order-independent-transparency pass, which doubled the frame time
+# under software OpenGL (llvmpipe).
+FLOOR_COLOUR = "#343a45"
+BOUNDS_COLOUR = "#6b7383"
 
 # Keys the VTK interactor may keep; everything else bubbles up to the window so
 # VTK's own single-letter bindings (w = wireframe all, e/q = exit...) never fire.
@@ -77,7 +80,7 @@ class _View:
         self.mapper.SetInterpolateScalarsBeforeMapping(True)
         self.actor = pv.Actor(mapper=self.mapper)
         prop = self.actor.prop
-        prop.ambient = 0.18
+        prop.ambient = 0.22
         prop.diffuse = 0.85
         prop.specular = 0.15
         prop.specular_power = 20.0
@@ -103,15 +106,39 @@ class _View:
         self.renderer.add_actor(self.actor, reset_camera=False, render=False, name="shape")
 
 
+def is_software_gl(capabilities: str) -> bool:
+    """True for Mesa's CPU rasterisers (llvmpipe, softpipe, swrast) from VTK's report."""
+    for line in capabilities.splitlines():
+        if "renderer string" in line:
+            return any(name in line.lower() for name in ("llvmpipe", "softpipe", "swrast", "software"))
+    return False
+
+
+def _add_lights(renderer: pv.Renderer) -> None:
+    """A headlight plus a key light from the upper left, both following the camera.
+
+    Two lights instead of pyvista's five-light kit: top faces read brighter than
+    sides (shape is legible) and per-pixel lighting costs ~30% less in software GL.
+    """
+    head = pv.Light(light_type="headlight", intensity=0.7)
+    key = pv.Light(position=(-1.0, 1.5, 2.0), focal_point=(0.0, 0.0, 0.0), light_type="camera light",
+                   intensity=0.6)
+    renderer.add_light(head)
+    renderer.add_light(key)
+
+
 class Viewport(QWidget):
     """Central 3D view: shape (+ optional reconstruction), camera, look, screenshots."""
 
     frameRendered = Signal(float)  # a frame reached the screen: milliseconds spent rendering it
 
-    def __init__(self, parent: QWidget | None = None, multi_samples: int = 4) -> None:
+    def __init__(self, parent: QWidget | None = None, multi_samples: int | None = None) -> None:
+        """``multi_samples=None``: 4x MSAA on a GPU, none in software GL (see ``_on_painted``)."""
         super().__init__(parent)
+        self._auto_msaa = multi_samples is None
+        multi_samples = 0 if multi_samples is None else multi_samples
         self.plotter = _Interactor(
-            self, shape=(1, 2), border=False, auto_update=False, multi_samples=multi_samples
+            self, shape=(1, 2), border=False, auto_update=False, multi_samples=multi_samples, lighting="none"
         )
         self.plotter.setAcceptDrops(False)  # drops go to the window (loaded on the worker)
         self._auto_frame = True
@@ -124,6 +151,7 @@ class Viewport(QWidget):
         layout.addWidget(self.plotter)
 
         self.in_place = True
+        self.software_gl: bool | None = None  # known after the first frame
         self.frames = 0  # frames painted so far
         self.last_frame_ms = 0.0
         self.upload_ms: deque[float] = deque(maxlen=1000)  # show_mesh costs (benchmark)
@@ -139,6 +167,7 @@ class Viewport(QWidget):
         titles = ("", "Reconstruction")
         for index, renderer in enumerate(self.plotter.renderers[:2]):
             renderer.set_background(BACKGROUND_BOTTOM, top=BACKGROUND_TOP)
+            _add_lights(renderer)
             view = _View(renderer)
             self.views.append(view)
             if titles[index]:
@@ -188,6 +217,12 @@ class Viewport(QWidget):
         self.plotter.update()
 
     def _on_painted(self, ms: float) -> None:
+        if self._auto_msaa:
+            self._auto_msaa = False
+            self.software_gl = is_software_gl(self.plotter.ren_win.ReportCapabilities())
+            if not self.software_gl:  # free on a GPU; in llvmpipe it doubles the frame time
+                self.plotter.ren_win.SetMultiSamples(4)
+                self.request_frame()
         self.frames += 1
         self.last_frame_ms = ms
         self.frameRendered.emit(ms)
@@ -247,7 +282,6 @@ class Viewport(QWidget):
             bounds_mapper.scalar_visibility = False
             view.bounds_actor = pv.Actor(mapper=bounds_mapper)
             view.bounds_actor.prop.color = BOUNDS_COLOUR
-            view.bounds_actor.prop.opacity = 0.55
             view.bounds_actor.prop.line_width = 1.0
             view.bounds_actor.visibility = self._bounds_visible
             view.bounds_actor.pickable = False
@@ -256,7 +290,6 @@ class Viewport(QWidget):
             view.floor_actor = pv.Actor(mapper=floor_mapper)
             view.floor_actor.prop.color = FLOOR_COLOUR
             view.floor_actor.prop.style = "wireframe"
-            view.floor_actor.prop.opacity = 0.35
             view.floor_actor.pickable = False
             view.renderer.add_actor(view.bounds_actor, reset_camera=False, render=False, name="bounds")
             view.renderer.add_actor(view.floor_actor, reset_camera=False, render=False, name="floor")
