@@ -97,6 +97,8 @@ class ClassifyPanel(QWidget):
         self.status.setText("" if available else message)
         if not available:
             self.chart.clear("Waiting for the model\u2026" if loading and info is None else "Classifier unavailable")
+        elif not self.chart.entries():
+            self.chart.clear("Open a file or classify the current shape")
 
     def is_available(self) -> bool:
         return self.classify_button.isEnabled()
