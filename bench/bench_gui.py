@@ -190,7 +190,7 @@ def run(quick: bool = False) -> list:
     from common import GUI, Result, skipped
 
     command = [sys.executable, str(Path(__file__).resolve()), "--seconds", "2" if quick else "5",
-               "--trials", "5" if quick else "20"]
+               "--trials", "5" if quick else "20", *(["--resolutions", "32"] if quick else [])]
     if not os.environ.get("DISPLAY"):
         if shutil.which("xvfb-run") is None:
             return [skipped(GUI, "slider->frame latency", "ms", "no display and no xvfb-run")]
@@ -225,13 +225,16 @@ def main() -> None:
     parser.add_argument("--trials", type=int, default=20, help="single slider moves for the latency (default 20)")
     parser.add_argument("--resolutions", type=int, nargs="+", default=[32, 64])
     parser.add_argument("--random-init", action="store_true", help="ignore shipped weights")
-    parser.add_argument("--threads", type=int, default=2, help="torch threads (default 2: the target machine)")
+    parser.add_argument("--threads", type=int, default=None,
+                        help="torch threads (default: the app's choice, all cores but one)")
     parser.add_argument("--json", type=Path, help="also write the figures to this JSON file")
     args = parser.parse_args()
-    import torch
+    if args.threads is not None:  # applied after the app's own choice, on engine load
+        import voxstudio.gui.worker as worker
 
-    torch.set_num_threads(args.threads)
-    print(f"VoxStudio GUI benchmark: {os.cpu_count()} CPUs, torch threads {torch.get_num_threads()}")
+        worker._leave_a_core_for_rendering = lambda engine: __import__("torch").set_num_threads(args.threads)
+    threads = args.threads or max(1, (os.cpu_count() or 2) - 1)
+    print(f"VoxStudio GUI benchmark: {os.cpu_count()} CPUs, torch threads {threads}")
     figures = [f for f in (bench(r, args.seconds, args.trials, not args.random_init) for r in args.resolutions) if f]
     if args.json is not None:
         import json

@@ -90,6 +90,10 @@ def test_quick_run_writes_every_section(tmp_path: Path) -> None:
         assert row("Generator latency", start)["value"] > 0
     assert row("Training throughput", "capsnet train step")["value"] > 0
     assert row("Training throughput", "GAN train step")["value"] > 0
+    gui = [r for r in results if r["section"] == "GUI slider-to-frame"]
+    assert not any(r["note"].startswith("pending") for r in gui)  # bench_gui.py has landed and is collected
+    latency = row("GUI slider-to-frame", "slider->frame latency 32^3")
+    assert latency["value"] is not None or latency["note"].startswith("skipped")
     engine_peak = row("Peak memory", "engine only, no GUI (CPU): peak (VmHWM) while generating")["value"]
     engine_idle = row("Peak memory", "engine only, no GUI (CPU): idle RSS")["value"]
     assert 50 < engine_idle <= engine_peak < 8000  # MB, a real process's figures
