@@ -1,8 +1,9 @@
 """Classify panel: open a file, classify it (or the generated shape), show results.
 
-Holds the probability chart, the reconstruction toggle and an (empty for now)
-pose-explorer section reserved for the capsule pose sliders of a later issue.
-Like the generate panel it only emits intents; the window talks to the worker.
+Holds the probability chart, the reconstruction toggle, the "Open in generator"
+button (voxstudio.gui.inversion) and the capsule pose explorer
+(voxstudio.gui.pose_explorer). Like the generate panel it only emits intents;
+the window (and those modules' controllers) talk to the worker.
 """
 
 from __future__ import annotations
@@ -18,12 +19,13 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from voxstudio.gui.pose_explorer import PoseExplorer
 from voxstudio.gui.probability_chart import ProbabilityChart
 from voxstudio.gui.requests import ClassifyOutcome, EngineInfo
 
 
 class ClassifyPanel(QWidget):
-    """File input, class probabilities, reconstruction toggle, pose-explorer slot."""
+    """File input, class probabilities, reconstruction toggle, open in generator, pose explorer."""
 
     openRequested = Signal()
     classifyRequested = Signal()
@@ -55,19 +57,18 @@ class ClassifyPanel(QWidget):
         results_layout = QVBoxLayout(results)
         results_layout.addWidget(self.chart)
         results_layout.addWidget(self.result_label)
+        self.invert_button = QPushButton("Open in generator\u2026")
+        self.invert_button.setToolTip(
+            "Find the GAN latent of the shape in the view, then morph it with the Generate panel's sliders"
+        )
+        self.invert_button.setEnabled(False)
+        results_layout.addWidget(self.invert_button)
 
         self.status = QLabel("Loading model\u2026")
         self.status.setWordWrap(True)
         self.status.setStyleSheet("color: palette(mid);")
 
-        # Reserved: capsule pose sliders (decode_pose) arrive with a later issue.
-        self.pose_box = QGroupBox("Pose explorer")
-        pose_layout = QVBoxLayout(self.pose_box)
-        pose_note = QLabel("Capsule pose sliders will appear here.")
-        pose_note.setWordWrap(True)
-        pose_note.setEnabled(False)
-        pose_layout.addWidget(pose_note)
-        self.pose_box.setEnabled(False)
+        self.pose_box = PoseExplorer()
 
         layout = QVBoxLayout(self)
         layout.addWidget(self.status)
@@ -93,6 +94,7 @@ class ClassifyPanel(QWidget):
         for widget in (self.classify_button, self.live_check, self.recon_check):
             widget.setEnabled(available)
         self.chart.setEnabled(available)
+        self.pose_box.set_engine(info)
         self.status.setVisible(not available)
         self.status.setText("" if available else message)
         if not available:
@@ -113,3 +115,4 @@ class ClassifyPanel(QWidget):
         self.result_label.setText(
             f"<b>{subject}</b> looks like a <b>{top}</b> ({100 * prob:.1f}%) \u00b7 {outcome.classify_ms:.0f} ms"
         )
+        self.pose_box.set_outcome(outcome)

@@ -1,5 +1,7 @@
 """Generate panel: class, seed, latent-direction sliders, interpolation, animation.
 
+End A and end B of the interpolation are seeds, or the latents of loaded shapes
+found by "Open in generator" (voxstudio.gui.inversion), shown as chips.
 The panel owns no engine: it only turns its controls into a ``GenerateParams``
 and emits ``paramsChanged`` (once per user change, once per animation tick). The
 window submits that to the worker, whose latest-wins slot absorbs floods.
@@ -26,6 +28,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from voxstudio.gui.loaded_latent import LoadedLatent, LoadedLatentChip
 from voxstudio.gui.requests import EngineInfo, GenerateParams
 
 SEED_MAX = 2**31 - 1
@@ -118,6 +121,8 @@ class GeneratePanel(QWidget):
         form.setFieldGrowthPolicy(QFormLayout.FieldGrowthPolicy.AllNonFixedFieldsGrow)
         form.addRow("Class", self.class_combo)
         form.addRow("Seed", seed_row)
+        self.chip_a = LoadedLatentChip("A")
+        form.addRow(self.chip_a)
 
         self.sliders_box = QGroupBox("Latent directions")
         self.sliders_layout = QVBoxLayout(self.sliders_box)
@@ -146,6 +151,8 @@ class GeneratePanel(QWidget):
         grid.addWidget(self.t_readout, 1, 2)
         grid.addWidget(self.animate_mode, 2, 0, 1, 2)
         grid.addWidget(self.animate_button, 2, 2)
+        self.chip_b = LoadedLatentChip("B")
+        grid.addWidget(self.chip_b, 3, 0, 1, 3)
         grid.setColumnStretch(1, 1)
 
         layout = QVBoxLayout(self)
@@ -160,8 +167,10 @@ class GeneratePanel(QWidget):
         self.timer.timeout.connect(self._animation_tick)
 
         self.class_combo.currentIndexChanged.connect(self._changed)
-        self.seed.valueChanged.connect(self._changed)
-        self.seed_b.valueChanged.connect(self._changed)
+        self.seed.valueChanged.connect(lambda _v: self._on_seed(self.chip_a))
+        self.seed_b.valueChanged.connect(lambda _v: self._on_seed(self.chip_b))
+        self.chip_a.cleared.connect(self._changed)
+        self.chip_b.cleared.connect(self._changed)
         self.t_slider.valueChanged.connect(self._on_t)
         self.random_button.clicked.connect(self.randomise_seed)
         self.random_b_button.clicked.connect(self._randomise_seed_b)
@@ -180,6 +189,8 @@ class GeneratePanel(QWidget):
         if info is not None:
             self.class_combo.addItems(list(info.classes))
         self.class_combo.blockSignals(blocked)
+        self.chip_a.set_latent(None)  # latents belong to the previous model
+        self.chip_b.set_latent(None)
         self._build_sliders(info.n_directions if info is not None else 8)
         self.status.setVisible(not available)
         self.status.setText("" if available else message)
@@ -219,6 +230,8 @@ class GeneratePanel(QWidget):
             seed_b=int(self.seed_b.value()),
             t=self.t_slider.value() / T_STEPS,
             sliders=tuple(slider.value() for slider in self.sliders),
+            latent_a=self.chip_a.z(),
+            latent_b=self.chip_b.z(),
         )
 
     def class_name(self) -> str:
@@ -227,13 +240,42 @@ class GeneratePanel(QWidget):
     def describe(self) -> str:
         """Short title for the viewport, e.g. "chair \u00b7 seed 42"."""
         p = self.params()
-        text = f"{self.class_name()} \u00b7 seed {p.seed_a}"
+        a, b = self.chip_a.latent, self.chip_b.latent
+        text = f"{self.class_name()} \u00b7 " + (a.label if a is not None else f"seed {p.seed_a}")
         if p.t > 0:
-            text += f" \u2192 {p.seed_b} ({p.t:.2f})"
+            text += f" \u2192 {b.label if b is not None else p.seed_b} ({p.t:.2f})"
         return text
 
     def set_class(self, index: int) -> None:
         self.class_combo.setCurrentIndex(index)
+
+    def loaded_latent(self, slot: str) -> LoadedLatent | None:
+        """The loaded shape's latent at end ``slot`` ("A" or "B"), or None (a seed)."""
+        return (self.chip_a if slot == "A" else self.chip_b).latent
+
+    def set_loaded_latent(self, slot: str, latent: LoadedLatent, class_id: int | None = None) -> None:
+        """Hand over a latent found by "Open in generator" (one ``paramsChanged``).
+
+        End A becomes the base shape: class set, sliders and interpolation reset,
+        so the view shows the found shape. End B is the interpolation target: the
+        A \u2192 B slider then morphs towards it.
+        """
+        if slot not in ("A", "B"):
+            raise ValueError(f"slot must be 'A' or 'B', got {slot!r}")
+        (self.chip_a if slot == "A" else self.chip_b).set_latent(latent)
+        if class_id is not None:
+            blocked = self.class_combo.blockSignals(True)
+            self.class_combo.setCurrentIndex(int(class_id))
+            self.class_combo.blockSignals(blocked)
+        if slot == "A":
+            self.reset()  # emits paramsChanged
+        else:
+            self._changed()
+
+    def _on_seed(self, chip: LoadedLatentChip) -> None:
+        """A new seed for an end means "use the seed": drop that end's loaded shape."""
+        chip.set_latent(None)
+        self._changed()
 
     def set_slider_values(self, values: Sequence[float]) -> None:
         """Set all sliders at once, emitting a single ``paramsChanged``."""

@@ -39,6 +39,8 @@ from voxstudio.gui.banner import Banner
 from voxstudio.gui.classify_panel import ClassifyPanel
 from voxstudio.gui.export_dialog import OPEN_EXTENSIONS, ask_export_path, ask_open_path, ask_screenshot_path
 from voxstudio.gui.generate_panel import GeneratePanel
+from voxstudio.gui.inversion import InversionController
+from voxstudio.gui.pose_explorer import PoseExplorerController
 from voxstudio.gui.requests import (
     ClassifyOutcome,
     ClassifyRequest,
@@ -127,6 +129,8 @@ class MainWindow(QMainWindow):
         self.client.failed.connect(self._on_failed)
 
         self._build_ui(multi_samples)
+        self.pose_explorer = PoseExplorerController(self)  # capsule pose sliders -> reconstruction view
+        self.inversion = InversionController(self)  # "Open in generator"
         self._restore_settings()
         if engine_factory is not None:
             self.load_engine(engine_factory)
@@ -616,7 +620,7 @@ class MainWindow(QMainWindow):
         elif isinstance(request, ClassifyRequest):
             self.show_error("Classification failed", failure.message)
         else:
-            self.show_error("Generation failed", failure.message)
+            self.show_error(getattr(request, "failure_title", "Generation failed"), failure.message)
 
     def show_error(self, title: str, message: str) -> QMessageBox:
         """Non-blocking (window-modal) error dialog; the newest replaces an open one."""

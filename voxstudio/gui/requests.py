@@ -31,6 +31,9 @@ class GenerateParams:
     seed_b: int = 0
     t: float = 0.0  # interpolation A -> B (slerp), 0 = seed A only
     sliders: tuple[float, ...] = ()
+    # Latents of loaded shapes ("Open in generator") used instead of seed A / seed B.
+    latent_a: tuple[float, ...] | None = None
+    latent_b: tuple[float, ...] | None = None
 
 
 @dataclass

@@ -15,6 +15,7 @@ resident there; the GUI thread never runs torch, file parsing or meshing. Result
 from __future__ import annotations
 
 import itertools
+import os
 import threading
 import time
 import traceback
@@ -141,6 +142,11 @@ class EngineWorker(QObject):
     def stop(self) -> None:
         self._stopping = True
 
+    @property
+    def stopping(self) -> bool:
+        """True once shutdown began: long jobs (latent inversion) poll it to return early."""
+        return self._stopping
+
     @Slot()
     def drain(self) -> None:
         """Serve requests until no slot is pending (runs on the worker thread)."""
@@ -160,6 +166,9 @@ class EngineWorker(QObject):
 
     # -- request handlers (worker thread) -----------------------------------------
     def _serve(self, request: Any) -> Any:
+        serve = getattr(request, "serve", None)
+        if callable(serve):  # feature requests bring their handler (pose explorer, inversion)
+            return serve(self)
         if isinstance(request, ShapeRequest):
             return self._shape(request)
         if isinstance(request, ClassifyRequest):
@@ -176,6 +185,7 @@ class EngineWorker(QObject):
         start = time.perf_counter()
         engine = request.factory()
         self.engine = engine
+        _leave_a_core_for_rendering(engine)
         self._latent_cache.clear()
         self._last_generated = None
         self.stats["engine"] += 1
@@ -207,15 +217,21 @@ class EngineWorker(QObject):
             self._latent_cache[seed] = z
         return z
 
+    def _end_latent(self, seed: int, loaded: tuple[float, ...] | None) -> np.ndarray:
+        """An interpolation end: a loaded shape's latent ("Open in generator") or the seed's."""
+        return self._latent(seed) if loaded is None else np.asarray(loaded, dtype=np.float32)
+
     def _generate(self, params: GenerateParams) -> np.ndarray:
         if self._last_generated is not None and self._last_generated[0] == params:
             return self._last_generated[1]  # only the view changed: re-mesh, don't regenerate
         engine = self._require_engine()
-        base = self._latent(params.seed_a)
-        if params.t > 0.0 and params.seed_b != params.seed_a:
-            from voxstudio.models.latent import slerp
+        base = self._end_latent(params.seed_a, params.latent_a)
+        if params.t > 0.0:
+            other = self._end_latent(params.seed_b, params.latent_b)
+            if not np.array_equal(base, other):
+                from voxstudio.models.latent import slerp
 
-            base = slerp(base, self._latent(params.seed_b), float(params.t))
+                base = slerp(base, other, float(params.t))
         z = base
         if params.sliders and any(v != 0.0 for v in params.sliders):
             z = engine.latent_with_sliders(base, np.asarray(params.sliders, dtype=np.float32))
@@ -284,6 +300,19 @@ class EngineWorker(QObject):
         path = export(request.path, request.grid, surface=request.surface, threshold=request.threshold)
         self.stats["export"] += 1
         return ExportOutcome(path=path, ms=(time.perf_counter() - start) * 1000.0)
+
+
+def _leave_a_core_for_rendering(engine: Any) -> None:
+    """On CPU, give torch all cores but one: the GUI thread renders on the other.
+
+    Measured on 2 cores (bench_gui.py): with torch on both, generation and the
+    software-GL frame fight for them and a slider drag fell from ~23 to ~6 frames/s.
+    """
+    if getattr(getattr(engine, "device", None), "type", "cpu") != "cpu":
+        return
+    import torch
+
+    torch.set_num_threads(max(1, (os.cpu_count() or 2) - 1))
 
 
 def _failure_kind(error: BaseException) -> str:

@@ -1,0 +1,229 @@
+""""Open in generator": find the GAN latent of a loaded shape, then edit it with the sliders.
+
+The search (``VoxelEngine.invert``: Adam on ``z`` from the VAE encoder's
+estimate) takes seconds, so it runs on the engine worker like everything else
+that touches torch. The GUI side is an :class:`InversionJob`: a small QObject
+whose ``progressed`` signal the worker emits (delivered queued on the GUI
+thread, feeding the dialog's progress bar) and whose cancel flag the worker
+polls between steps. The result is handed to the Generate panel as a
+:class:`~voxstudio.gui.loaded_latent.LoadedLatent` for end A (the base shape the
+latent sliders edit) or B (the interpolation target), with the class it was
+found in and the sliders reset.
+"""
+
+from __future__ import annotations
+
+import threading
+import time
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any, ClassVar
+
+import numpy as np
+from PySide6.QtCore import QObject, Qt, Signal
+
+from voxstudio.gui.inversion_dialog import InversionDialog
+from voxstudio.gui.loaded_latent import LoadedLatent
+
+if TYPE_CHECKING:  # pragma: no cover
+    from voxstudio.gui.main_window import MainWindow
+    from voxstudio.gui.requests import Failure
+    from voxstudio.gui.worker import EngineWorker
+
+
+class InversionJob(QObject):
+    """One search: progress out (any thread -> GUI thread), cancellation in."""
+
+    progressed = Signal(int, int, float)  # step, steps, best IoU so far
+
+    def __init__(self, slot: str, parent: QObject | None = None) -> None:
+        super().__init__(parent)
+        self.slot = slot
+        self.steps_run = 0
+        self._cancel = threading.Event()
+
+    def report(self, step: int, steps: int, iou: float) -> None:
+        """``VoxelEngine.invert``'s progress callback (called on the worker thread)."""
+        self.steps_run = step
+        self.progressed.emit(step, steps, iou)
+
+    def cancel(self) -> None:
+        self._cancel.set()
+
+    def is_cancelled(self) -> bool:
+        return self._cancel.is_set()
+
+
+@dataclass
+class InversionOutcome:
+    job: InversionJob
+    z: np.ndarray  # (latent_dim,) float32
+    class_id: int
+    iou: float  # generated shape (threshold 0.5) vs the original
+    steps_run: int
+    seconds: float
+    label: str
+
+
+@dataclass
+class InversionRequest:
+    """Served on the worker through its ``serve`` hook; never coalesced (unique channel)."""
+
+    job: InversionJob
+    grid: np.ndarray
+    class_id: int
+    steps: int
+    label: str
+    failure_title: ClassVar[str] = "Open in generator failed"
+
+    def serve(self, worker: EngineWorker) -> InversionOutcome | None:
+        engine = worker.engine
+        if engine is None:
+            raise RuntimeError("The model is not loaded.")
+        if not getattr(engine, "has_generator", True):
+            raise RuntimeError("This model has no generator to open the shape in.")
+        job = self.job
+        start = time.perf_counter()
+        z = np.asarray(engine.invert(
+            self.grid, self.class_id, steps=self.steps, progress=job.report,
+            should_cancel=lambda: job.is_cancelled() or worker.stopping,
+        ), dtype=np.float32)
+        seconds = time.perf_counter() - start
+        if worker.stopping:
+            return None  # the window is closing: nobody is waiting for this
+        generated = np.asarray(engine.generate(z, self.class_id)) >= 0.5
+        worker.stats["invert"] += 1
+        return InversionOutcome(job, z, self.class_id, voxel_iou(generated, self.grid), job.steps_run, seconds,
+                                self.label)
+
+
+def voxel_iou(a: np.ndarray, b: np.ndarray) -> float:
+    """IoU of two occupancy grids (probabilities thresholded at 0.5), resized to ``a``'s size."""
+    from voxstudio.core.grid import resize
+
+    occ_a = np.asarray(a) >= 0.5
+    occ_b = np.asarray(b)
+    if occ_b.shape != occ_a.shape:
+        occ_b = resize(occ_b, occ_a.shape[0])
+    occ_b = occ_b >= 0.5
+    union = int((occ_a | occ_b).sum())
+    return 1.0 if union == 0 else float((occ_a & occ_b).sum()) / union
+
+
+class InversionController(QObject):
+    """Owns the "Open in generator" button, dialog and job of one window."""
+
+    inversionFinished = Signal(object)  # InversionOutcome, after the hand-over (not for cancelled jobs)
+
+    def __init__(self, window: MainWindow) -> None:
+        super().__init__(window)
+        self.window = window
+        self.dialog: InversionDialog | None = None
+        self.job: InversionJob | None = None
+        self._subject = ""
+        self._grid: np.ndarray | None = None
+        self._prediction: tuple[int, int] | None = None  # (seq of the classified main shape, class)
+        self.button = window.classify_panel.invert_button
+        self.button.clicked.connect(self.open_dialog)
+        window.engineReady.connect(self._update_button)
+        window.engineFailed.connect(self._update_button)
+        window.shapeShown.connect(self._update_button)
+        window.classified.connect(self._on_classified)
+        window.client.finished.connect(self._on_finished)
+        window.client.failed.connect(self._on_failed)
+        self._update_button()
+
+    # -- state ------------------------------------------------------------------------------
+    def available(self) -> bool:
+        w = self.window
+        return (w.engine_state == "ready" and w.engine_info is not None and w.engine_info.has_generator
+                and w.current is not None)
+
+    def _update_button(self, *_args: object) -> None:
+        self.button.setEnabled(self.available())
+
+    def _on_classified(self, outcome: Any) -> None:
+        if self.window.current is not None:
+            self._prediction = (self.window.current.seq, int(outcome.predicted))
+
+    def default_class(self) -> tuple[int, str]:
+        """(class id, why): the classifier's prediction for the shown shape, else its generated class."""
+        current = self.window.current
+        if current is not None and self._prediction is not None and self._prediction[0] == current.seq:
+            return self._prediction[1], "Default: the class the capsule network predicted."
+        if current is not None and current.generate is not None:
+            return int(current.generate.class_id), "Default: the class the shape was generated in."
+        return max(0, self.window.generate_panel.class_combo.currentIndex()), ""
+
+    def default_slot(self) -> str:
+        """B when A already holds another loaded shape (so two shapes can be interpolated)."""
+        current = self.window.current
+        held = self.window.generate_panel.loaded_latent("A")
+        if held is not None and current is not None and current.source_path is not None \
+                and current.source_path.name != held.label:
+            return "B"
+        return "A"
+
+    # -- user ---------------------------------------------------------------------------------
+    def open_dialog(self) -> InversionDialog | None:
+        """Show the dialog for the shape in the main view (window-modal, returns at once)."""
+        w = self.window
+        if not self.available():
+            w.statusBar().showMessage("Open a shape (and load a model with a generator) first", 4000)
+            return None
+        if self.dialog is not None:
+            self.dialog.raise_()
+            return self.dialog
+        current = w.current
+        self._subject = current.source_path.name if current.source_path is not None else (current.label or "shape")
+        self._grid = np.array(current.grid, copy=True)
+        class_id, note = self.default_class()
+        dialog = InversionDialog(self._subject, w.engine_info.classes, class_id, note, self.default_slot(), w)
+        dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+        dialog.startRequested.connect(self.start)
+        dialog.cancelRequested.connect(self.cancel)
+        dialog.finished.connect(self._dialog_closed)
+        self.dialog = dialog
+        dialog.open()
+        return dialog
+
+    def start(self, class_id: int, steps: int, slot: str) -> None:
+        if self._grid is None:
+            return
+        job = InversionJob(slot, self)
+        if self.dialog is not None:
+            job.progressed.connect(self.dialog.set_progress)
+        self.job = job
+        request = InversionRequest(job, self._grid, int(class_id), int(steps), self._subject)
+        self.window.client.submit_unique("invert", request)
+
+    def cancel(self) -> None:
+        if self.job is not None:
+            self.job.cancel()
+            self.window.statusBar().showMessage("Open in generator cancelled", 4000)
+
+    def _dialog_closed(self, _result: int) -> None:
+        self.dialog = None
+
+    # -- worker -------------------------------------------------------------------------------
+    def _on_finished(self, result: object) -> None:
+        if not isinstance(result, InversionOutcome) or result.job is not self.job:
+            return
+        self.job = None
+        if result.job.is_cancelled():
+            return
+        slot = result.job.slot
+        latent = LoadedLatent.from_array(result.z, result.label, result.iou)
+        self.window.generate_panel.set_loaded_latent(slot, latent, result.class_id)
+        message = (f"{result.label} opened in the generator as {slot} ({self.window.engine_info.classes[result.class_id]}):"
+                   f" IoU {result.iou:.2f} after {result.steps_run} steps, {result.seconds:.1f} s")
+        if self.dialog is not None:
+            self.dialog.set_done(message)
+        self.window.statusBar().showMessage(message, 8000)
+        self.inversionFinished.emit(result)
+
+    def _on_failed(self, failure: Failure) -> None:
+        request = failure.request
+        if isinstance(request, InversionRequest) and request.job is self.job:
+            self.job = None
+            if self.dialog is not None:
+                self.dialog.set_failed(failure.message)
