@@ -229,12 +229,11 @@ def main() -> None:
                         help="torch threads (default: the app's choice, all cores but one)")
     parser.add_argument("--json", type=Path, help="also write the figures to this JSON file")
     args = parser.parse_args()
-    if args.threads is not None:  # applied after the app's own choice, on engine load
-        import voxstudio.gui.worker as worker
+    if args.threads is not None:  # read by the worker when it loads the engine
+        os.environ["VOXSTUDIO_TORCH_THREADS"] = str(args.threads)
+    from voxstudio.gui.worker import torch_threads
 
-        worker._leave_a_core_for_rendering = lambda engine: __import__("torch").set_num_threads(args.threads)
-    threads = args.threads or max(1, (os.cpu_count() or 2) - 1)
-    print(f"VoxStudio GUI benchmark: {os.cpu_count()} CPUs, torch threads {threads}")
+    print(f"VoxStudio GUI benchmark: {os.cpu_count()} CPUs, torch threads {torch_threads()}")
     figures = [f for f in (bench(r, args.seconds, args.trials, not args.random_init) for r in args.resolutions) if f]
     if args.json is not None:
         import json

@@ -307,12 +307,21 @@ def _leave_a_core_for_rendering(engine: Any) -> None:
 
     Measured on 2 cores (bench_gui.py): with torch on both, generation and the
     software-GL frame fight for them and a slider drag fell from ~23 to ~6 frames/s.
+    ``VOXSTUDIO_TORCH_THREADS`` overrides the choice (benchmarks, tuning).
     """
     if getattr(getattr(engine, "device", None), "type", "cpu") != "cpu":
         return
     import torch
 
-    torch.set_num_threads(max(1, (os.cpu_count() or 2) - 1))
+    torch.set_num_threads(torch_threads())
+
+
+def torch_threads() -> int:
+    """Threads for CPU inference: ``$VOXSTUDIO_TORCH_THREADS`` or all cores but one."""
+    override = os.environ.get("VOXSTUDIO_TORCH_THREADS", "")
+    if override.isdigit() and int(override) > 0:
+        return int(override)
+    return max(1, (os.cpu_count() or 2) - 1)
 
 
 def _failure_kind(error: BaseException) -> str:
