@@ -84,7 +84,12 @@ class PoseDecodeRequest:
 
 
 class PoseSlider(QWidget):
-    """"d3 ----o---- +0.21": one pose dimension, in pose units."""
+    """"d3 ----o---- +0.210": one pose dimension, in pose units.
+
+    A value set in code (the classifier's pose, Reset) is kept exactly, not
+    rounded to a slider tick, so Reset redraws exactly the classifier's
+    reconstruction; a drag gives tick values.
+    """
 
     valueChanged = Signal(float)
 
@@ -92,6 +97,7 @@ class PoseSlider(QWidget):
         super().__init__(parent)
         self.index = index
         self._original = 0.0
+        self._exact: float | None = 0.0  # value set in code, until the user moves the slider
         self.name = QLabel(f"d{index + 1}")
         self.name.setMinimumWidth(26)
         self.slider = QSlider(Qt.Orientation.Horizontal)
@@ -114,15 +120,18 @@ class PoseSlider(QWidget):
         self._update_readout()
 
     def value(self) -> float:
-        return self.slider.value() / POSE_STEPS
+        return self._exact if self._exact is not None else self.slider.value() / POSE_STEPS
 
     def set_value(self, value: float, emit: bool = True) -> None:
-        """Set in pose units (clamped to the slider range, rounded to a tick)."""
-        ticks = round(max(-POSE_LIMIT, min(POSE_LIMIT, float(value))) * POSE_STEPS)
-        blocked = self.slider.blockSignals(not emit)
-        self.slider.setValue(ticks)
+        """Set in pose units (clamped to the slider range); ``emit`` sends ``valueChanged``."""
+        exact = max(-POSE_LIMIT, min(POSE_LIMIT, float(value)))
+        blocked = self.slider.blockSignals(True)
+        self.slider.setValue(round(exact * POSE_STEPS))
         self.slider.blockSignals(blocked)
+        self._exact = exact
         self._update_readout()
+        if emit:
+            self.valueChanged.emit(exact)
 
     def set_original(self, value: float) -> None:
         """The classifier's value: the slider shows it and Reset returns to it."""
@@ -130,9 +139,10 @@ class PoseSlider(QWidget):
         self.set_value(value, emit=False)
 
     def is_modified(self) -> bool:
-        return abs(self.value() - round(self._original * POSE_STEPS) / POSE_STEPS) > _CHANGED_EPS
+        return abs(self.value() - self._original) > _CHANGED_EPS
 
     def _on_slider(self, _ticks: int) -> None:
+        self._exact = None  # the user moved it: the tick is the value
         self._update_readout()
         self.valueChanged.emit(self.value())
 
