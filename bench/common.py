@@ -31,7 +31,8 @@ CLASSIFIER = "Classifier latency"
 TRAINING = "Training throughput"
 GUI = "GUI slider-to-frame"
 MEMORY = "Peak memory"
-SECTIONS: tuple[str, ...] = (DATASET, MESHING, GENERATOR, CLASSIFIER, TRAINING, GUI, MEMORY)
+INVERSION = "Latent inversion"
+SECTIONS: tuple[str, ...] = (DATASET, MESHING, GENERATOR, CLASSIFIER, TRAINING, GUI, MEMORY, INVERSION)
 
 # Units where a smaller number is better; every other unit (".../s") is a rate.
 _LOWER_IS_BETTER = {"s", "ms", "us", "MB", "MiB"}

@@ -32,6 +32,7 @@ from common import (  # noqa: E402 - needs the bench folder on sys.path
     DATASET,
     GENERATOR,
     GUI,
+    INVERSION,
     MEMORY,
     MESHING,
     SECTIONS,
@@ -51,6 +52,7 @@ BENCHMARKS: dict[str, tuple[str, tuple[str, ...]]] = {
     "gan_training": ("bench_gan_training", (TRAINING,)),
     "gui": ("bench_gui", (GUI,)),
     "memory": ("bench_memory", (MEMORY,)),
+    "inversion": ("bench_inversion", (INVERSION,)),
 }
 
 # Scripts owned by other engineers that may not have landed yet: a missing one
