@@ -445,7 +445,8 @@ class MainWindow(QMainWindow):
             self.client.submit(CHANNEL_MAIN, request)
         if self.reconstruction is not None:
             self.client.submit(CHANNEL_RECON, ShapeRequest(
-                self._next_seq(), "recon", view, grid=self.reconstruction.grid, label="reconstruction"))
+                self._next_seq(), "recon", view, grid=self.reconstruction.grid, label="reconstruction",
+                frame_resolution=None if self.current is None else int(self.current.grid.shape[0])))
 
     def open_file_dialog(self) -> None:
         path = ask_open_path(self, self.settings.last_dir)
@@ -552,7 +553,7 @@ class MainWindow(QMainWindow):
         self._shown_seq[target] = result.seq
         if target == "recon":
             self.reconstruction = result
-            self.viewport.show_mesh(result.mesh, "recon", resolution=result.grid.shape[0])
+            self.viewport.show_mesh(result.mesh, "recon")  # already in the main view's frame
             self.reconstructionShown.emit(result)
             return
         if result.source_path is not None:

@@ -57,6 +57,7 @@ class ShapeRequest:
     generate: GenerateParams | None = None
     grid: np.ndarray | None = None
     label: str = ""
+    frame_resolution: int | None = None  # scale the mesh into a grid of this size (None: its own)
 
 
 @dataclass

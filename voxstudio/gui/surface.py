@@ -22,12 +22,14 @@ def occupancy(grid: np.ndarray, threshold: float) -> np.ndarray:
     return grid >= threshold
 
 
-def grid_to_polydata(grid: np.ndarray, view: ViewParams) -> pv.PolyData:
+def grid_to_polydata(grid: np.ndarray, view: ViewParams, frame_resolution: int | None = None) -> pv.PolyData:
     """Surface of ``grid`` in voxel coordinates (voxel (i,j,k) spans [i,i+1]...).
 
     Blocky: exposed voxel faces of the thresholded grid (flat shaded by the GPU).
     Smooth: marching cubes at the threshold (0.5 for boolean grids) with point
     normals for smooth shading. An empty grid gives an empty PolyData.
+    ``frame_resolution`` scales the mesh into a grid of that size, so that e.g. a
+    32^3 reconstruction sits in the same frame as the 64^3 shape beside it.
     """
     occ = occupancy(grid, view.threshold)
     if not occ.any():
@@ -47,6 +49,8 @@ def grid_to_polydata(grid: np.ndarray, view: ViewParams) -> pv.PolyData:
             )
     else:
         poly = blocky_mesh(occ).to_polydata()
+    if poly.n_points and frame_resolution and frame_resolution != grid.shape[0]:
+        poly.points = poly.points * (float(frame_resolution) / grid.shape[0])
     if poly.n_points:
         poly.point_data[HEIGHT_ARRAY] = np.ascontiguousarray(poly.points[:, 2], dtype=np.float32)
     return poly

@@ -251,7 +251,7 @@ class EngineWorker(QObject):
         else:
             raise ValueError("shape request without a grid or generation parameters")
         start = time.perf_counter()
-        mesh = grid_to_polydata(grid, request.view)
+        mesh = grid_to_polydata(grid, request.view, request.frame_resolution)
         self.stats["mesh"] += 1
         return ShapeResult(
             seq=request.seq,
@@ -272,7 +272,8 @@ class EngineWorker(QObject):
         classify_ms = (time.perf_counter() - start) * 1000.0
         self.stats["classify"] += 1
         recon = np.asarray(result.reconstruction, dtype=np.float32)
-        recon_shape = self._shape(ShapeRequest(request.seq, "recon", request.view, grid=recon, label="reconstruction"))
+        recon_shape = self._shape(ShapeRequest(request.seq, "recon", request.view, grid=recon, label="reconstruction",
+                                               frame_resolution=int(request.grid.shape[0])))
         return ClassifyOutcome(
             seq=request.seq,
             classes=tuple(engine.classes),
