@@ -78,7 +78,7 @@ class InversionDialog(QDialog):
             note.setStyleSheet("color: palette(mid);")
             form.addRow("", note)
         form.addRow("Load as", self.slot_combo)
-        form.addRow("Steps", self.steps)
+        form.addRow("Max steps", self.steps)
 
         self.progress = QProgressBar()
         self.progress.setRange(0, DEFAULT_STEPS)
