@@ -19,15 +19,10 @@ from PySide6.QtCore import QPoint, QRect, QSize, Qt, Signal
 from PySide6.QtGui import QCloseEvent, QColor, QDragEnterEvent, QDropEvent, QIcon, QImage, QPainter
 from PySide6.QtWidgets import (
     QColorDialog,
-    QComboBox,
     QDockWidget,
-    QLabel,
     QMainWindow,
     QMessageBox,
-    QProgressBar,
     QScrollArea,
-    QSlider,
-    QToolBar,
     QVBoxLayout,
     QWidget,
 )
@@ -56,6 +51,7 @@ from voxstudio.gui.requests import (
 )
 from voxstudio.gui.settings import AppSettings
 from voxstudio.gui.viewport import Viewport
+from voxstudio.gui.window_chrome import StatusWidgets, ViewToolbar
 from voxstudio.gui.worker import (
     CHANNEL_CLASSIFY,
     CHANNEL_FILE,
@@ -66,7 +62,6 @@ from voxstudio.gui.worker import (
 
 EngineFactory = Callable[[], Any]
 DEFAULT_RESOLUTION = 32
-THRESHOLD_STEPS = 100
 
 
 def default_engine_factory(weights_dir: str | Path | None = None, device: str = "auto") -> EngineFactory:
@@ -177,58 +172,18 @@ class MainWindow(QMainWindow):
         return dock
 
     def _build_toolbar(self) -> None:
-        bar = QToolBar("View")
-        bar.setObjectName("view_toolbar")
-        bar.setMovable(False)
-        bar.setIconSize(QSize(18, 18))
-        bar.setToolButtonStyle(Qt.ToolButtonStyle.ToolButtonTextBesideIcon)
-        a = self.actions
-        bar.addAction(a.open)
-        bar.addAction(a.export)
-        bar.addSeparator()
-        bar.addAction(a.reset_camera)
-        bar.addAction(a.smooth)
-        bar.addAction(a.wireframe)
-        bar.addAction(a.bounds)
-        bar.addSeparator()
-        self.colour_combo = QComboBox()
-        self.colour_combo.addItems(["Colour by height", "Material colour"])
-        self.colour_combo.setToolTip("How the surface is coloured")
-        bar.addWidget(self.colour_combo)
-        bar.addAction(a.material_colour)
-        bar.addSeparator()
-        bar.addWidget(QLabel(" Threshold "))
-        self.threshold_slider = QSlider(Qt.Orientation.Horizontal)
-        self.threshold_slider.setRange(5, 95)
-        self.threshold_slider.setValue(50)
-        self.threshold_slider.setFixedWidth(140)
-        self.threshold_slider.setToolTip("Occupancy threshold for the surface")
-        bar.addWidget(self.threshold_slider)
-        self.threshold_label = QLabel("0.50")
-        self.threshold_label.setMinimumWidth(34)
-        bar.addWidget(self.threshold_label)
-        bar.addSeparator()
-        bar.addAction(a.screenshot)
-        self.addToolBar(Qt.ToolBarArea.TopToolBarArea, bar)
-        self.toolbar = bar
+        self.toolbar = ViewToolbar(self.actions, self)
+        self.addToolBar(Qt.ToolBarArea.TopToolBarArea, self.toolbar)
+        self.colour_combo = self.toolbar.colour_combo
+        self.threshold_slider = self.toolbar.threshold_slider
+        self.threshold_label = self.toolbar.threshold_label
 
     def _build_status_bar(self) -> None:
-        status = self.statusBar()
-        self.busy = QProgressBar()
-        self.busy.setRange(0, 0)
-        self.busy.setMaximumWidth(110)
-        self.busy.setMaximumHeight(14)
-        self.busy.setTextVisible(False)
-        self.busy.hide()
-        self.device_label = QLabel("Device: \u2013")
-        self.model_label = QLabel("Model: loading\u2026")
-        self.timing_label = QLabel("")
-        self.timing_label.setMinimumWidth(self.timing_label.fontMetrics().horizontalAdvance(
-            "gen 000 ms \u00b7 mesh 000 ms \u00b7 draw 000 ms") + 8)
-        for widget in (self.busy, self.timing_label, self.model_label, self.device_label):
-            if isinstance(widget, QLabel):
-                widget.setContentsMargins(8, 0, 8, 0)
-            status.addPermanentWidget(widget)
+        self.status_widgets = StatusWidgets(self.statusBar())
+        self.busy = self.status_widgets.busy
+        self.device_label = self.status_widgets.device_label
+        self.model_label = self.status_widgets.model_label
+        self.timing_label = self.status_widgets.timing_label
 
     def _connect(self) -> None:
         a = self.actions
@@ -288,7 +243,7 @@ class MainWindow(QMainWindow):
         return "smooth" if self.actions.smooth.isChecked() else "blocky"
 
     def threshold(self) -> float:
-        return self.threshold_slider.value() / THRESHOLD_STEPS
+        return self.toolbar.threshold()
 
     def view_params(self) -> ViewParams:
         return ViewParams(surface=self.surface_mode(), threshold=self.threshold())
@@ -300,8 +255,7 @@ class MainWindow(QMainWindow):
         self.settings.surface = "smooth" if smooth else "blocky"
         self.refresh_surfaces()
 
-    def _on_threshold(self, value: int) -> None:
-        self.threshold_label.setText(f"{value / THRESHOLD_STEPS:.2f}")
+    def _on_threshold(self, _value: int) -> None:
         self.refresh_surfaces()
 
     def _on_bounds_toggled(self, on: bool) -> None:
