@@ -329,6 +329,7 @@ class VoxelEngine:
             # The VAE encoder's posterior mean is usually the best start by far.
             with torch.no_grad():
                 mu, _ = self._encoder(target, y)
+                mu = _input_latent(generator, mu)
             candidates = torch.cat([mu, candidates])
         with torch.inference_mode():
             ious = _hard_iou(generator(candidates, y.expand(len(candidates))) > 0.5, target_occ)
@@ -398,6 +399,14 @@ class VoxelEngine:
         return torch.from_numpy(np.ascontiguousarray(arr, dtype=np.float32)).to(self.device)
 
 
+def _input_latent(generator: Generator, decoder_latent: torch.Tensor) -> torch.Tensor:
+    """Invert the generator's latent affine: the input latent whose decoder latent is given."""
+    if not hasattr(generator, "latent_mean"):
+        return decoder_latent
+    centred = (decoder_latent - generator.latent_mean).T
+    return torch.linalg.solve(generator.latent_transform, centred).T
+
+
 def _hard_iou(pred: torch.Tensor, target: torch.Tensor) -> torch.Tensor:
     """IoU per batch item of boolean grids ``(B, ...)`` vs ``(1, ...)``."""
     inter = (pred & target).flatten(1).sum(1).float()
@@ -428,6 +437,8 @@ def _load_generator(stem: Path) -> tuple[Generator, Encoder | None, np.ndarray, 
     scales = np.ones(len(directions), np.float32) if scales_t is None else scales_t.float().numpy()
     encoder_state = {k[len(ENCODER_PREFIX):]: state.pop(k) for k in list(state) if k.startswith(ENCODER_PREFIX)}
     generator = build_generator(arch)
+    if "latent_mean" in state and "latent_transform" in state:
+        generator.set_latent_affine(state["latent_mean"], state["latent_transform"])
     load_into(generator, state, tensors_path)
     encoder = None
     if encoder_state:

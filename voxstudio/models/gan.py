@@ -145,8 +145,38 @@ class Generator(nn.Module):
         # 50% so the first hundreds of steps are not spent learning "mostly empty".
         nn.init.constant_(self.to_voxels.bias, OUTPUT_BIAS_INIT)
 
+    def set_latent_affine(self, mean: Tensor, transform: Tensor) -> None:
+        """Map input latents ``e ~ N(0, I)`` to ``mean + e @ transform.T`` before decoding.
+
+        Ex-post density estimation (Ghosh et al. 2020): after VAE-GAN training the
+        encoded training shapes do not fill N(0, I) -- they spread wider, off
+        centre -- while plain prior samples all decode to a class prototype. The
+        shipped generator therefore takes standard-normal latents (so seeds,
+        slerp and sliders keep their meaning) and maps them onto a Gaussian fit
+        of the encoded training set. Stored as buffers ``latent_mean`` /
+        ``latent_transform``, which exist only once set (training checkpoints
+        stay as they were).
+        """
+        d = self.latent_dim
+        mean = torch.as_tensor(mean, dtype=torch.float32).reshape(d)
+        transform = torch.as_tensor(transform, dtype=torch.float32).reshape(d, d)
+        device = self.project.weight.device
+        if hasattr(self, "latent_mean"):
+            self.latent_mean.copy_(mean)
+            self.latent_transform.copy_(transform)
+        else:
+            self.register_buffer("latent_mean", mean.to(device))
+            self.register_buffer("latent_transform", transform.to(device))
+
+    def decoder_latent(self, e: Tensor) -> Tensor:
+        """The latent the decoder sees for an input latent (identity without an affine)."""
+        if not hasattr(self, "latent_mean"):
+            return e
+        return self.latent_mean + e @ self.latent_transform.T
+
     def logits(self, z: Tensor, y: Tensor) -> Tensor:
         """Pre-sigmoid occupancy ``(B, R, R, R)``: used for BCE in latent inversion."""
+        z = self.decoder_latent(z)
         h = self.project(torch.cat([z, self.embed(y)], dim=1))
         h = h.view(z.shape[0], self.channels[0], 4, 4, 4)
         h = F.relu(self.project_norm(h, y))

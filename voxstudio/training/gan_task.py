@@ -30,6 +30,7 @@ encoder, latent slider directions and scales) and ``gan.json``.
 
 from __future__ import annotations
 
+import copy
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -86,6 +87,8 @@ class GANTrainConfig:
     adv_weight: float = 0.05  # hinge generator loss on prior samples
     samples_per_class: int = 6  # columns of the per-epoch PNG
     eval_per_class: int = 32  # reference shapes per class for per-epoch metrics (0 = off)
+    posterior_decay: float = 0.995  # running estimate of the encoded training set's Gaussian
+    posterior_prior_after: int = 1440  # from this step, draw "prior" samples from that Gaussian (-1 = never)
     preview_every: int = 100  # also write a sample grid every N steps (0 = only at epoch ends)
     direction_samples: int = 1024  # generated shapes for the slider-direction PCA at export
     calibration_samples: int = 64  # latents per direction for slider-scale calibration (0 = no calibration)
@@ -149,6 +152,12 @@ class GANTask:
         self.data_info = data_info or {}
         self.run_dir = run_dir
         self.last_metrics: dict[str, float] = {}
+        # Running mean / second moment of encoded latents (aggregate posterior).
+        d = self.arch.latent_dim
+        self.post_mean = torch.zeros(d, dtype=torch.float64)
+        self.post_moment = torch.eye(d, dtype=torch.float64)
+        self.train_set = None  # set by build_task: exact posterior fits
+        self._posterior_fitted = False
         self.epochs_done = 0
         self.steps_done = 0
         self._started = time.time()
@@ -171,6 +180,32 @@ class GANTask:
         if self.encoder is not None:
             self.encoder = wrapped["encoder"]
 
+    def extra_state(self) -> dict[str, Any]:
+        return {"post_mean": self.post_mean.clone(), "post_moment": self.post_moment.clone()}
+
+    def load_extra_state(self, state: dict[str, Any]) -> None:
+        self.post_mean = state["post_mean"].double().cpu()
+        self.post_moment = state["post_moment"].double().cpu()
+        self._posterior_fitted = True
+
+    def _posterior_sampling(self, step: int) -> bool:
+        """Whether "prior" samples come from the encoded-set Gaussian at ``step``."""
+        after = self.train_cfg.posterior_prior_after
+        return self.encoder is not None and 0 <= after <= step
+
+    def shipping_latents(self, e: Tensor) -> Tensor:
+        """Decoder latents for standard-normal ``e`` as the exported generator will map them."""
+        if not self._posterior_sampling(self.steps_done):
+            return e
+        mean, chol = self.posterior_gaussian()
+        return mean.float().to(e.device) + e @ chol.float().to(e.device).T
+
+    def posterior_gaussian(self) -> tuple[Tensor, Tensor]:
+        """(mean, Cholesky factor) of the running Gaussian fit of encoded latents."""
+        cov = self.post_moment - torch.outer(self.post_mean, self.post_mean)
+        cov = 0.5 * (cov + cov.T) + 1e-4 * torch.eye(len(self.post_mean), dtype=cov.dtype)
+        return self.post_mean, torch.linalg.cholesky(cov)
+
     def optimizers(self) -> dict[str, torch.optim.Optimizer]:
         return {"generator": self.opt_g, "discriminator": self.opt_d}
 
@@ -184,9 +219,23 @@ class GANTask:
         self.generator.train()
         self.discriminator.train()
 
+        use_posterior = self._posterior_sampling(step)
+        if use_posterior and not self._posterior_fitted and self.train_set is not None:
+            # Switching to posterior sampling: start from an exact fit, not the running one.
+            mean, chol = self.fit_posterior()
+            self.post_mean, self.post_moment = mean.clone(), chol @ chol.T + torch.outer(mean, mean)
+            self._posterior_fitted = True
+
+        def sample_latents() -> Tensor:
+            e = torch.randn(b, latent, device=self.device)
+            if not use_posterior:
+                return e
+            mean, chol = self.posterior_gaussian()
+            return mean.float().to(self.device) + e @ chol.float().to(self.device).T
+
         # Discriminator: prior samples of the real batch's classes vs the real batch.
         with torch.no_grad():
-            fake = self.generator(torch.randn(b, latent, device=self.device), y)
+            fake = self.generator(sample_latents(), y)
         real_scores = self.discriminator(translate_xy(real, t.translate), y)
         fake_scores = self.discriminator(translate_xy(fake, t.translate), y)
         d_loss = d_hinge_loss(real_scores, fake_scores)
@@ -195,10 +244,16 @@ class GANTask:
         self.opt_d.step()
 
         # Generator (+ encoder): one generator call on [encoded reals; prior samples].
-        z_prior = torch.randn(b, latent, device=self.device)
+        z_prior = sample_latents()
         stats: dict[str, float] = {}
         if self.encoder is not None:
             mu, logvar = self.encoder(real, y)
+            with torch.no_grad():
+                m = mu.detach().double().cpu()
+                second = (m.T @ m) / b + torch.diag(logvar.detach().double().cpu().exp().mean(0))
+                k = t.posterior_decay
+                self.post_mean.mul_(k).add_(m.mean(0), alpha=1 - k)
+                self.post_moment.mul_(k).add_(second, alpha=1 - k)
             z_post = mu + torch.randn_like(mu) * (0.5 * logvar).exp()
             logits = self.generator(torch.cat([z_post, z_prior]), torch.cat([y, y]), return_logits=True)
             recon_logits, fake_logits = logits[:b], logits[b:]
@@ -245,7 +300,8 @@ class GANTask:
             voxels, labels = self.reference
 
             def generate(z: np.ndarray, ids: np.ndarray) -> np.ndarray:
-                return ema.sample(torch.from_numpy(z).to(self.device), torch.from_numpy(ids).to(self.device)).cpu().numpy()
+                latents = self.shipping_latents(torch.from_numpy(z).to(self.device))
+                return ema.sample(latents, torch.from_numpy(ids).to(self.device)).cpu().numpy()
 
             metrics = evaluate_generator(
                 generate, voxels, labels, self.arch.latent_dim, max_per_class=self.train_cfg.eval_per_class, seed=epoch
@@ -255,7 +311,10 @@ class GANTask:
 
     def export_weights(self, out_dir: Path) -> None:
         """``gan.safetensors`` (EMA generator + slider directions) and ``gan.json``."""
-        ema = _unwrap(self.ema)
+        ema = copy.deepcopy(_unwrap(self.ema)).eval()
+        if self.encoder is not None:
+            mean, chol = self.fit_posterior()
+            ema.set_latent_affine(mean.float(), chol.float())
         t = self.train_cfg
         directions, scales = compute_directions(
             ema,
@@ -272,6 +331,32 @@ class GANTask:
         state[DIRECTIONS_KEY] = torch.from_numpy(directions)
         state[SCALES_KEY] = torch.from_numpy(scales)
         save_weights(Path(out_dir) / GAN_STEM, state, self.export_config())
+
+    def fit_posterior(self, batch_size: int = 256) -> tuple[Tensor, Tensor]:
+        """Gaussian fit of the encoded training set (exact when the set is known, else the running one).
+
+        Mixture-of-posteriors moments: mean of mu, covariance of mu plus the mean
+        posterior variance on the diagonal.
+        """
+        if self.train_set is None:
+            return self.posterior_gaussian()
+        encoder = _unwrap(self.encoder)
+        voxels, labels = np.asarray(self.train_set.voxels), np.asarray(self.train_set.labels)
+        mus, variances = [], []
+        was_training = encoder.training
+        encoder.eval()
+        with torch.no_grad():
+            for i in range(0, len(labels), batch_size):
+                x = torch.from_numpy(voxels[i : i + batch_size]).float().to(self.device)
+                yy = torch.from_numpy(labels[i : i + batch_size]).long().to(self.device)
+                mu, logvar = encoder(x, yy)
+                mus.append(mu.double().cpu())
+                variances.append(logvar.double().exp().cpu())
+        encoder.train(was_training)
+        mu = torch.cat(mus)
+        cov = torch.cov(mu.T) + torch.diag(torch.cat(variances).mean(0))
+        cov = 0.5 * (cov + cov.T) + 1e-4 * torch.eye(mu.shape[1], dtype=cov.dtype)
+        return mu.mean(0), torch.linalg.cholesky(cov)
 
     def export_config(self) -> dict[str, Any]:
         return {
@@ -299,7 +384,7 @@ class GANTask:
         ema = _unwrap(self.ema)
         n = self._fixed_z.shape[0]
         num_classes = len(self.classes)
-        z = self._fixed_z.repeat(num_classes, 1).to(self.device)
+        z = self.shipping_latents(self._fixed_z.repeat(num_classes, 1).to(self.device))
         y = torch.arange(num_classes, device=self.device).repeat_interleave(n)
         grids = ema.sample(z, y).cpu().numpy() > 0.5
         return save_sample_grid(path, grids, rows=num_classes, row_labels=self.classes)
@@ -436,8 +521,10 @@ def build_task(
         "seed": int(seed),
     }
     # fit() moves the modules to its device and tells the task through bind().
-    return make_task(train_set, torch.device("cpu"), run_dir=out_dir, reference=test_set, options=options,
+    task = make_task(train_set, torch.device("cpu"), run_dir=out_dir, reference=test_set, options=options,
                      data_info=data_info)
+    task.train_set = train_set
+    return task
 
 
 def evaluate_weights(
