@@ -65,6 +65,16 @@ def test_nonexistent_weights_folder_fails(tmp_path: Path, capsys) -> None:
     assert "missing" in capsys.readouterr().err
 
 
+def test_weights_without_the_generator_fail_clearly(tmp_path: Path, capsys) -> None:
+    import shutil
+
+    for name in ("capsnet.safetensors", "capsnet.json"):
+        shutil.copy(ROOT / "weights" / name, tmp_path / name)
+    assert run_self_test(weights_dir=tmp_path, stream=io.StringIO()) == EXIT_NO_WEIGHTS
+    err = capsys.readouterr().err
+    assert "lacks the generator gan.*" in err and str(tmp_path) in err
+
+
 @pytest.fixture(scope="module")
 def small_engine():
     from voxstudio.models.engine import VoxelEngine

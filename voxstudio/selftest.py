@@ -38,6 +38,10 @@ class SelfTestError(RuntimeError):
     """A self-test step failed; the message says which step and why."""
 
 
+class IncompleteWeightsError(SelfTestError):
+    """The weights folder lacks the generator or the classifier."""
+
+
 @dataclass(frozen=True)
 class ClassCheck:
     """Outcome of generate -> classify -> export for one class."""
@@ -161,8 +165,11 @@ def _run(weights_dir: Path | None, random_weights: bool, out_dir: Path, stream: 
     weights = "random (untrained)" if random_weights else str(weights_dir or paths.weights_dir())
     engine = _load_engine(weights_dir, random_weights)
     if not (engine.has_generator and engine.has_classifier):
-        raise SelfTestError(
-            f"load weights: {weights} must hold both the generator (gan.*) and the classifier (capsnet.*)"
+        missing = [name for name, present in (("generator gan.*", engine.has_generator),
+                                              ("classifier capsnet.*", engine.has_classifier)) if not present]
+        raise IncompleteWeightsError(
+            f"cannot load the weights: {weights} lacks the {' and the '.join(missing)} "
+            "(the self-test needs both networks)"
         )
     for line in _environment_lines(engine, weights):
         print(line, file=stream)
@@ -209,6 +216,9 @@ def run_self_test(
         else:
             with tempfile.TemporaryDirectory(prefix="voxstudio-selftest-") as tmp:
                 _run(weights_dir, random_weights, Path(tmp), stream)
+    except IncompleteWeightsError as error:
+        print(f"voxstudio self-test FAILED: {error}", file=sys.stderr)
+        return EXIT_NO_WEIGHTS
     except SelfTestError as error:
         print(f"voxstudio self-test FAILED: {error}", file=sys.stderr)
         return EXIT_FAILED
