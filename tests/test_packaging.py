@@ -83,7 +83,8 @@ BUILD_TIMEOUT_S = 20 * 60
 def bundle(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """Build the one-folder bundle once; returns the executable."""
     dist = tmp_path_factory.mktemp("dist")
-    env = {**os.environ, "VOXSTUDIO_DIST": str(dist), "VOXSTUDIO_BUILD": str(ROOT / "build" / "pyinstaller-test")}
+    env = {**os.environ, "PYTHON": sys.executable, "VOXSTUDIO_DIST": str(dist),
+           "VOXSTUDIO_BUILD": str(ROOT / "build" / "pyinstaller-test")}
     started = time.perf_counter()
     result = subprocess.run(
         ["bash", str(ROOT / "packaging" / "build.sh")],
