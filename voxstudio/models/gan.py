@@ -318,10 +318,12 @@ def build_generator(config: GANConfig) -> Generator:
 
 
 def build_discriminator(config: GANConfig) -> nn.Module:
-    """Discriminator selected by ``config.discriminator`` ("conv", or "capsule" if available)."""
+    """Discriminator selected by ``config.discriminator`` (only "conv" exists so far)."""
     if config.discriminator == "conv":
         return Discriminator(config.num_classes, config.resolution, channels=config.d_channels)
-    raise ValueError(f"unknown discriminator kind {config.discriminator!r}")
+    if config.discriminator == "capsule":
+        raise ValueError("the capsule discriminator is not implemented yet; use discriminator 'conv'")
+    raise ValueError(f"unknown discriminator kind {config.discriminator!r} (expected 'conv')")
 
 
 # ---------------------------------------------------------------------------- losses / EMA
