@@ -179,3 +179,21 @@ def test_load_with_classifier_and_class_mismatch(tmp_path: Path) -> None:
     assert engine.has_classifier and not engine.has_generator and engine.classes == ["a", "b"]
     with pytest.raises(WeightsError, match="generator"):
         engine.generate(np.zeros(16, np.float32), 0)
+
+
+def test_shipped_generator_weights() -> None:
+    """The committed gan.* load, carry orthonormal slider directions and draw every class."""
+    from voxstudio.paths import weights_dir
+
+    if not (weights_dir() / "gan.safetensors").is_file():
+        pytest.skip("no shipped generator weights")
+    engine = VoxelEngine.load(device="cpu")
+    assert engine.has_generator and engine.resolution == 32 and len(engine.directions) >= 8
+    k = len(engine.directions)
+    np.testing.assert_allclose(engine.directions @ engine.directions.T, np.eye(k), atol=1e-4)
+    assert np.all(engine.direction_scales > 0)
+    z = np.stack([engine.latent_for_seed(s) for s in range(len(engine.classes))])
+    grids = engine.generate(z, np.arange(len(engine.classes))) > 0.5
+    occupancy = grids.reshape(len(grids), -1).mean(axis=1)
+    assert np.all((occupancy > 0.005) & (occupancy < 0.6)), occupancy
+    assert grids[:, :, :, :2].any(axis=(1, 2, 3)).mean() >= 0.75, "shapes should mostly stand on the ground"
