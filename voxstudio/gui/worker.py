@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import itertools
 import os
+import sys
 import threading
 import time
 import traceback
@@ -41,6 +42,7 @@ from voxstudio.gui.requests import (
 from voxstudio.gui.file_loader import shared_loader
 from voxstudio.gui.surface import grid_to_polydata
 
+SWITCH_INTERVAL_S = 0.001
 CHANNEL_MAIN = "main"
 CHANNEL_RECON = "recon"
 CHANNEL_CLASSIFY = "classify"
@@ -364,6 +366,10 @@ class EngineClient(QObject):
         self.worker.finished.connect(self.finished)
         self.worker.failed.connect(self.failed)
         self._unique = itertools.count()
+        # Each torch op releases the GIL and must win it back to go on; with the
+        # default 5 ms switch interval a busy GUI thread made a 3 ms generation take
+        # ~30 ms (GIL convoy). 1 ms hands it back promptly.
+        sys.setswitchinterval(min(sys.getswitchinterval(), SWITCH_INTERVAL_S))
         self._thread.start()
         app = QCoreApplication.instance()
         if app is not None:  # never leave a running QThread behind at exit
