@@ -38,11 +38,11 @@ def _region_std(image: QImage, x0: int, y0: int, x1: int, y1: int) -> float:
 
 
 def test_whole_window_screenshot(qtbot, tmp_path, make_window):
-    window = make_window(_engine_factory(), size=(1440, 900))
+    window = make_window(_engine_factory(), size=(1600, 1000))
     classes = window.engine_info.classes
     panel = window.generate_panel
     wait_for_shape(qtbot, window, lambda: panel.class_combo.setCurrentIndex(classes.index("chair") if "chair" in classes else 0))
-    wait_for_shape(qtbot, window, lambda: panel.seed.setValue(7))
+    wait_for_shape(qtbot, window, lambda: panel.seed.setValue(4))
     if window.classify_panel.is_available():
         with qtbot.waitSignal(window.classified, timeout=60_000):
             window.classify_current()
