@@ -150,3 +150,29 @@ def test_corrupt_weights_show_the_error(qtbot, tmp_path, monkeypatch, make_windo
     assert window.engine_state == "failed"
     assert "gan" in window.engine_error
     assert not window.generate_panel.is_available()
+
+
+def test_file_opened_while_the_model_loads_is_not_replaced_by_a_generated_shape(qtbot, tmp_path, make_window):
+    grid = np.zeros((32, 32, 32), bool)
+    grid[8:24, 8:24, 0:10] = True
+    path = tmp_path / "early.npy"
+    save_voxels(path, grid)
+    window = make_window(wait_engine=False)
+    window.open_path(path)  # like `voxstudio gui FILE`: before the engine is ready
+    qtbot.waitUntil(lambda: window.engine_state == "ready", timeout=120_000)
+    qtbot.waitUntil(lambda: window.last_classification is not None, timeout=60_000)
+    qtbot.waitUntil(lambda: window.client.pending.pending() == 0, timeout=30_000)
+    qtbot.wait(200)
+    assert window.current_source == "file" and window.current.source_path == path
+    assert window.client.stats["generate"] == 0 or window.current.generate is None
+    np.testing.assert_array_equal(window.current.grid, grid)
+
+
+def test_failed_open_with_nothing_shown_falls_back_to_generating(qtbot, tmp_path, make_window):
+    bad = tmp_path / "bad.vox"
+    bad.write_bytes(b"not a vox file")
+    window = make_window(wait_engine=False)
+    window.open_path(bad)
+    _dismiss_error(qtbot, window)
+    qtbot.waitUntil(lambda: window.current is not None and window.current.generate is not None, timeout=120_000)
+    assert window.current_source == "generated"

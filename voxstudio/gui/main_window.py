@@ -417,6 +417,9 @@ class MainWindow(QMainWindow):
             return False
         self.statusBar().showMessage(f"Opening {path.name}\u2026")
         self.generate_panel.set_animating(False)
+        # The file is what the user wants to see now: a model that finishes loading
+        # meanwhile must not replace it with a generated shape.
+        self.current_source = "file"
         self.client.submit(CHANNEL_FILE, LoadFileRequest(self._next_seq(), path, self.resolution(), self.view_params()))
         return True
 
@@ -569,6 +572,7 @@ class MainWindow(QMainWindow):
         if isinstance(request, LoadFileRequest):
             self.statusBar().showMessage(f"Could not open {request.path.name}", 6000)
             self.show_error("Could not open file", failure.message)
+            self._file_open_failed()
         elif isinstance(request, ExportRequest):
             self.statusBar().showMessage(f"Export to {request.path.name} failed", 6000)
             self.show_error("Export failed", failure.message)
@@ -576,6 +580,15 @@ class MainWindow(QMainWindow):
             self.show_error("Classification failed", failure.message)
         else:
             self.show_error(getattr(request, "failure_title", "Generation failed"), failure.message)
+
+    def _file_open_failed(self) -> None:
+        """Back to what is on screen; with nothing shown yet, generate as at start-up."""
+        if self.current is not None:
+            self.current_source = "file" if self.current.source_path is not None else "generated"
+            return
+        self.current_source = "none"
+        if self.engine_state == "ready" and self.generate_panel.is_available():
+            self.regenerate()
 
     def show_error(self, title: str, message: str) -> QMessageBox:
         """Non-blocking (window-modal) error dialog; the newest replaces an open one."""
