@@ -105,3 +105,20 @@ def test_qt_bindings_do_not_leak_references_to_none(qapp):
         label.setText(str(i))
         qapp.processEvents()
     assert sys.getrefcount(None) - before > -100
+
+
+def test_shutdown_during_a_long_request_never_destroys_a_running_thread(qtbot, make_window):
+    from voxstudio.gui import worker as worker_module
+
+    slow = SlowEngine(shared_engine(), delay_s=0.0)
+    window = make_window(lambda: slow)
+    slow.delay_s = 1.0
+    calls = len(slow.calls)
+    window.generate_panel.seed.setValue(11)
+    qtbot.wait(200)  # the worker is now inside the slow generate
+    thread = window.client._thread
+    assert window.client.shutdown(timeout_ms=10) is False  # did not wait for it ...
+    assert any(parked is thread for parked, _ in worker_module._PARKED_THREADS)  # ... and kept it
+    qtbot.waitUntil(lambda: thread.isFinished(), timeout=10_000)  # it ends by itself
+    assert len(slow.calls) == calls + 1
+    window.close()  # closing afterwards is harmless

@@ -344,6 +344,10 @@ def _user_message(error: BaseException) -> str:
     return text if text in detail and len(detail) < 400 else detail[:400]
 
 
+# Worker threads that outlived shutdown() (see EngineClient.shutdown): kept referenced.
+_PARKED_THREADS: list[tuple[QThread, EngineWorker]] = []
+
+
 class EngineClient(QObject):
     """GUI-side handle of the worker: submit requests, receive results as signals.
 
@@ -389,11 +393,19 @@ class EngineClient(QObject):
         """Submit a request that must not be coalesced (engine load, export)."""
         self.submit(f"{prefix}:{next(self._unique)}", request)
 
-    def shutdown(self, timeout_ms: int = 10000) -> bool:
-        """Drop pending work, let the current request finish, stop the thread."""
+    def shutdown(self, timeout_ms: int = 30000) -> bool:
+        """Drop pending work, let the current request finish, stop the thread.
+
+        A request still running after ``timeout_ms`` keeps its thread alive (the
+        thread object is parked, not destroyed: destroying a running QThread aborts
+        the process); it ends on its own when the request returns.
+        """
         if not self._thread.isRunning():
             return True
         self.pending.discard()
         self.worker.stop()
         self._thread.quit()
-        return bool(self._thread.wait(timeout_ms))
+        if self._thread.wait(timeout_ms):
+            return True
+        _PARKED_THREADS.append((self._thread, self.worker))
+        return False
