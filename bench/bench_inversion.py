@@ -1,6 +1,6 @@
 """Latent inversion ("Open in generator"): IoU reached and time per shape with the shipped GAN, CPU.
 
-    python bench/bench_inversion.py [--threads 2] [--per-class 2] [--data /work/data/proc32] [--weights DIR]
+    python bench/bench_inversion.py [--threads N] [--per-class 2] [--data /work/data/proc32] [--weights DIR]
 
 ``VoxelEngine.invert`` is what the GUI runs (default arguments: at most 300
 Adam steps from the VAE encoder's estimate, early stop once the match stops
@@ -19,6 +19,11 @@ procedural shapes, within 5 s per shape on the CPU. Shape sets:
   as ``.off`` and voxelised by ``load_voxels`` like a user's file. The closest
   stand-in for real meshes here.
 
+Torch threads: like the GUI's engine worker, which runs the search, all cores
+but one (``--threads`` / ``$VOXSTUDIO_TORCH_THREADS`` override); on a shared
+2-core machine that is 1 thread, and 2 threads give slow outliers whenever
+another process holds a core.
+
 The class is the shape's true class (the GUI defaults to the classifier's
 prediction, which agrees on >= 99 % of procedural shapes). IoU is between the
 generated shape (threshold 0.5) and the input. The reference of each IoU row is
@@ -30,6 +35,7 @@ steps), so its ratio is what the optimisation adds. ``run(quick)`` returns
 from __future__ import annotations
 
 import argparse
+import os
 import statistics
 import sys
 import tempfile
@@ -46,6 +52,12 @@ DEFAULT_DATA = Path("/work/data/proc32")
 FRESH_SEED = 7_000_000  # data set builds use seed * 1_000_000 + index with seed 0
 TARGET_IOU = 0.6
 TARGET_S = 5.0
+
+
+def gui_threads() -> int:
+    """The GUI worker's torch threads (voxstudio.gui.worker.torch_threads, without importing Qt)."""
+    override = os.environ.get("VOXSTUDIO_TORCH_THREADS", "")
+    return int(override) if override.isdigit() and int(override) > 0 else max(1, (os.cpu_count() or 2) - 1)
 
 
 @dataclass
@@ -137,7 +149,7 @@ def measure_case(engine, case: Case) -> Measured:
                     seconds, steps[-1] if steps else 0)
 
 
-def summarise(set_name: str, rows: list[Measured]) -> list[Result]:
+def summarise(set_name: str, rows: list[Measured], threads: int) -> list[Result]:
     ious = [m.iou for m in rows]
     starts = [m.start_iou for m in rows]
     times = sorted(m.seconds for m in rows)
@@ -145,10 +157,12 @@ def summarise(set_name: str, rows: list[Measured]) -> list[Result]:
     return [
         Result(INVERSION, f"{set_name}: mean IoU", float(np.mean(ious)), "IoU", runs=len(rows),
                reference="start point, 0 steps", reference_value=float(np.mean(starts)),
-               note=f"median {statistics.median(ious):.3f}, min {min(ious):.3f}; target >= {TARGET_IOU}"),
+               note=f"median {statistics.median(ious):.3f}, min {min(ious):.3f}; target >= {TARGET_IOU}",
+               params={"shapes": len(rows)}),
         Result(INVERSION, f"{set_name}: time per shape", statistics.median(times), "s", runs=len(rows),
                note=f"p90 {p90:.2f} s, max {times[-1]:.2f} s, mean {np.mean([m.steps for m in rows]):.0f} steps; "
-                    f"target <= {TARGET_S:.0f} s"),
+                    f"target <= {TARGET_S:.0f} s; {threads} torch thread(s)",
+               params={"shapes": len(rows), "threads": threads}),
     ]
 
 
@@ -182,17 +196,23 @@ def measure_all(engine, cases: list[Case], verbose: bool = False) -> dict[str, l
 
 
 def run(quick: bool = False, per_class: int = 2, data_dir: Path = DEFAULT_DATA, weights: Path | None = None,
-        verbose: bool = False) -> list[Result]:
-    """IoU and time per shape set (quick: a handful of shapes)."""
+        verbose: bool = False, threads: int | None = None) -> list[Result]:
+    """IoU and time per shape set (quick: a handful of shapes), at the GUI worker's torch threads."""
     engine = load_engine(weights)
     if engine is None:
         return [skipped(INVERSION, "all figures", "s", "no GAN weights (weights/gan.safetensors) to invert into")]
-    with tempfile.TemporaryDirectory(prefix="bench_inversion_") as tmp:
-        cases = collect(engine, quick, per_class, data_dir, Path(tmp))
-        by_set = measure_all(engine, cases, verbose)
+    threads = threads or gui_threads()
+    previous = torch.get_num_threads()
+    torch.set_num_threads(threads)
+    try:
+        with tempfile.TemporaryDirectory(prefix="bench_inversion_") as tmp:
+            cases = collect(engine, quick, per_class, data_dir, Path(tmp))
+            by_set = measure_all(engine, cases, verbose)
+    finally:
+        torch.set_num_threads(previous)
     results: list[Result] = []
     for set_name, rows in by_set.items():
-        results += summarise(set_name, rows)
+        results += summarise(set_name, rows, threads)
     if not any(name.startswith("held-out") for name in by_set):
         results.append(skipped(INVERSION, "held-out procedural (test split)", "IoU", f"no data set at {data_dir}"))
     return results
@@ -202,15 +222,16 @@ def main() -> None:
     from common import print_results
 
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--threads", type=int, default=2, help="torch CPU threads (default 2)")
+    parser.add_argument("--threads", type=int, default=None,
+                        help=f"torch CPU threads (default: like the GUI worker, all cores but one = {gui_threads()})")
     parser.add_argument("--per-class", type=int, default=2, help="test-split shapes per class (default 2)")
     parser.add_argument("--data", type=Path, default=DEFAULT_DATA, help=f"data set folder (default {DEFAULT_DATA})")
     parser.add_argument("--weights", type=Path, default=None, help="weights folder (default: shipped weights)")
     parser.add_argument("--quick", action="store_true", help="a handful of shapes")
     args = parser.parse_args()
-    torch.set_num_threads(args.threads)
-    print(f"latent inversion, torch {torch.__version__}, {args.threads} CPU thread(s)")
-    print_results(run(args.quick, args.per_class, args.data, args.weights, verbose=True))
+    threads = args.threads or gui_threads()
+    print(f"latent inversion, torch {torch.__version__}, {threads} CPU thread(s)")
+    print_results(run(args.quick, args.per_class, args.data, args.weights, verbose=True, threads=threads))
 
 
 if __name__ == "__main__":
