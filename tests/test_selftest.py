@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import io
+import re
 import subprocess
 import sys
 from pathlib import Path
@@ -87,7 +88,8 @@ def _run_with_engine(engine, monkeypatch, tmp_path: Path) -> tuple[int, str]:
 
     monkeypatch.setattr(selftest, "_load_engine", lambda weights_dir, random_weights: engine)
     out = io.StringIO()
-    return selftest.run_self_test(out_dir=tmp_path, stream=out), out.getvalue()
+    # random_weights: an untrained engine is not held to classifying the samples right
+    return selftest.run_self_test(random_weights=True, out_dir=tmp_path, stream=out), out.getvalue()
 
 
 def test_self_test_exports_one_readable_stl_per_class(small_engine, monkeypatch, tmp_path: Path) -> None:
@@ -124,6 +126,27 @@ def test_self_test_reports_an_engine_exception(small_engine, monkeypatch, tmp_pa
     assert code == EXIT_FAILED
     err = capsys.readouterr().err
     assert "classify chair" in err and "classifier exploded" in err
+
+
+@pytest.mark.slow
+def test_self_test_passes_with_the_shipped_weights(tmp_path: Path) -> None:
+    out = io.StringIO()
+    assert run_self_test(out_dir=tmp_path, stream=out) == EXIT_OK, out.getvalue()
+    text = out.getvalue()
+    assert f"weights    : {ROOT / 'weights'}" in text
+    from voxstudio.data.procedural import CLASSES
+
+    assert len(list(tmp_path.glob("*.stl"))) == len(CLASSES)
+
+
+def test_self_test_rejects_weights_that_misclassify_the_samples(small_engine, monkeypatch, tmp_path: Path,
+                                                                 capsys) -> None:
+    import voxstudio.selftest as selftest
+
+    monkeypatch.setattr(selftest, "_load_engine", lambda weights_dir, random_weights: small_engine)
+    # the untrained two-class engine cannot name the ten other classes' samples
+    assert selftest.run_self_test(out_dir=tmp_path, stream=io.StringIO()) == EXIT_FAILED
+    assert re.search(r"only [0-5]/12 shipped samples classified correctly", capsys.readouterr().err)
 
 
 @pytest.mark.slow

@@ -30,6 +30,10 @@ EXIT_NO_WEIGHTS = 2
 
 # A shape counts as empty (a broken generator) below this many occupied voxels.
 MIN_OCCUPIED_VOXELS = 1
+# With trained weights, at least this share of the shipped samples must be classified
+# right (the shipped classifier gets all of them): fewer means weights that do not match
+# the class list, or that were read wrongly.
+MIN_SAMPLE_ACCURACY = 0.5
 SELF_TEST_SEED = 0
 T = TypeVar("T")
 
@@ -190,6 +194,11 @@ def _run(weights_dir: Path | None, random_weights: bool, out_dir: Path, stream: 
     )
     correct, total = _check_samples(engine)
     print(f"shipped samples classified correctly: {correct}/{total}", file=stream)
+    if not random_weights and total and correct < MIN_SAMPLE_ACCURACY * total:
+        raise SelfTestError(
+            f"classify samples: only {correct}/{total} shipped samples classified correctly; "
+            f"the weights in {weights} do not fit the classes {engine.classes}"
+        )
     _check_inversion(engine, grid_class=0)
     print("latent inversion (2 optimiser steps): ok", file=stream)
     print(f"self-test passed in {time.perf_counter() - started:.1f} s", file=stream)
