@@ -113,8 +113,9 @@ def sample_cases(classes: list[str]) -> list[Case]:
     from voxstudio.core.io import load_voxels
     from voxstudio.paths import resource_path
 
-    return [Case("sample .binvox files", f"{name}.binvox", load_voxels(resource_path("samples", f"{name}.binvox")), name)
-            for name in classes if resource_path("samples", f"{name}.binvox").exists()]
+    paths = {name: resource_path("samples", f"{name}.binvox") for name in classes}
+    return [Case("sample .binvox files", path.name, load_voxels(path), name)
+            for name, path in paths.items() if path.exists()]
 
 
 def mesh_cases(per_class: int, classes: list[str], folder: Path) -> list[Case]:
@@ -145,8 +146,8 @@ def measure_case(engine, case: Case) -> Measured:
     began = time.perf_counter()
     z = engine.invert(case.grid, class_id, progress=lambda step, _n, _iou: steps.append(step))
     seconds = time.perf_counter() - began
-    return Measured(case, iou(engine.generate(z, class_id), case.grid), iou(engine.generate(start, class_id), case.grid),
-                    seconds, steps[-1] if steps else 0)
+    return Measured(case, iou(engine.generate(z, class_id), case.grid),
+                    iou(engine.generate(start, class_id), case.grid), seconds, steps[-1] if steps else 0)
 
 
 def summarise(set_name: str, rows: list[Measured], threads: int) -> list[Result]:

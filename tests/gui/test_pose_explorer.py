@@ -143,7 +143,8 @@ def test_a_pose_drag_is_coalesced_latest_wins(qtbot, make_window):
     served = len(engine.decode_threads) - decodes_before
     assert 1 <= served < moves
     final = window.classify_panel.pose_box.pose()
-    np.testing.assert_allclose(window.reconstruction.grid, shipped_engine().decode_pose(final, outcome.predicted), atol=1e-5)
+    expected = shipped_engine().decode_pose(final, outcome.predicted)
+    np.testing.assert_allclose(window.reconstruction.grid, expected, atol=1e-5)
 
 
 def test_a_new_classification_replaces_the_pose(qtbot, explored):

@@ -214,8 +214,9 @@ class InversionController(QObject):
         slot = result.job.slot
         latent = LoadedLatent.from_array(result.z, result.label, result.iou)
         self.window.generate_panel.set_loaded_latent(slot, latent, result.class_id)
-        message = (f"{result.label} opened in the generator as {slot} ({self.window.engine_info.classes[result.class_id]}):"
-                   f" IoU {result.iou:.2f} after {result.steps_run} steps, {result.seconds:.1f} s")
+        class_name = self.window.generate_panel.class_combo.itemText(result.class_id)
+        message = (f"{result.label} opened in the generator as {slot} ({class_name}): "
+                   f"IoU {result.iou:.2f} after {result.steps_run} steps, {result.seconds:.1f} s")
         if self.dialog is not None:
             self.dialog.set_done(message)
         self.window.statusBar().showMessage(message, 8000)
