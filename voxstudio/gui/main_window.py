@@ -554,6 +554,8 @@ class MainWindow(QMainWindow):
         self._shown_seq["classify"] = outcome.seq
         self.last_classification = outcome
         subject = self._classify_subject.pop(outcome.seq, "shape")
+        for stale in [seq for seq in self._classify_subject if seq < outcome.seq]:
+            del self._classify_subject[stale]  # coalesced away: never answered
         self.classify_panel.show_outcome(outcome, subject)
         self._show_shape(outcome.reconstruction)
         if self.actions.reconstruction.isChecked() and not self.viewport.split:
