@@ -22,9 +22,9 @@ from typing import Literal
 
 import numpy as np
 
-from voxstudio.core.atomic import atomic_write
 from voxstudio.core.errors import VoxelFileError
 from voxstudio.core.grid import to_occupancy
+from voxstudio.core.io.common import write_bytes
 from voxstudio.core.io.registry import VOXEL_EXTENSIONS, save_voxels
 from voxstudio.core.meshing import SurfaceMesh, blocky_mesh, smooth_mesh
 
@@ -63,11 +63,7 @@ def write_mesh(path: str | Path, mesh: SurfaceMesh) -> Path:
     tm = SurfaceMesh(vertices=vertices, faces=mesh.faces).to_trimesh()
     payload = tm.export(file_type=suffix.lstrip("."))
     data = payload.encode("utf-8") if isinstance(payload, str) else bytes(payload)
-    try:
-        with atomic_write(path) as handle:
-            handle.write(data)
-    except OSError as error:
-        raise VoxelFileError(path, f"cannot write file ({error.strerror or error})") from None
+    write_bytes(path, data)
     return path
 
 

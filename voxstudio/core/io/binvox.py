@@ -39,9 +39,8 @@ from pathlib import Path
 
 import numpy as np
 
-from voxstudio.core.atomic import atomic_write
 from voxstudio.core.errors import VoxelFileError
-from voxstudio.core.io.common import MAX_GRID_DIM, as_grid_for_writing, check_dims, read_bytes
+from voxstudio.core.io.common import MAX_GRID_DIM, as_grid_for_writing, check_dims, read_bytes, write_bytes
 
 __all__ = ["BinvoxMeta", "read_binvox", "parse_binvox", "write_binvox", "encode_binvox"]
 
@@ -205,8 +204,4 @@ def write_binvox(
     """Write a grid to ``path`` atomically (float grids are thresholded at 0.5)."""
     path = Path(path)
     payload = encode_binvox(grid, translate, scale, path)
-    try:
-        with atomic_write(path) as handle:
-            handle.write(payload)
-    except OSError as error:
-        raise VoxelFileError(path, f"cannot write file ({error.strerror or error})") from None
+    write_bytes(path, payload)

@@ -11,6 +11,7 @@ from pathlib import Path
 
 import numpy as np
 
+from voxstudio.core.atomic import atomic_write
 from voxstudio.core.errors import VoxelFileError
 
 MAX_FILE_BYTES = 512 * 1024 * 1024
@@ -63,6 +64,19 @@ def read_bytes(path: Path, max_bytes: int | None = None) -> bytes:
     if not data:
         raise VoxelFileError(path, "file is empty")
     return data
+
+
+def write_bytes(path: Path, data: bytes) -> None:
+    """Write ``data`` to ``path`` atomically; OS errors become VoxelFileError.
+
+    The one write path for every voxel / mesh writer, so a failed write always
+    reads the same and never leaves half a file.
+    """
+    try:
+        with atomic_write(path) as handle:
+            handle.write(data)
+    except OSError as error:
+        raise VoxelFileError(path, f"cannot write file ({error.strerror or error})") from None
 
 
 def check_dims(path: Path | None, dims: tuple[int, ...], max_dim: int = MAX_GRID_DIM, what: str = "grid") -> None:

@@ -15,9 +15,8 @@ from pathlib import Path
 import numpy as np
 from numpy.lib import format as npformat
 
-from voxstudio.core.atomic import atomic_write
 from voxstudio.core.errors import VoxelFileError
-from voxstudio.core.io.common import MAX_GRID_DIM, as_grid_for_writing, check_dims, check_readable
+from voxstudio.core.io.common import MAX_GRID_DIM, as_grid_for_writing, check_dims, check_readable, write_bytes
 
 __all__ = ["read_npy", "write_npy"]
 
@@ -103,8 +102,4 @@ def write_npy(path: str | Path, grid: np.ndarray) -> None:
     occupancy = as_grid_for_writing(path, grid)
     buffer = io.BytesIO()
     np.save(buffer, occupancy, allow_pickle=False)
-    try:
-        with atomic_write(path) as handle:
-            handle.write(buffer.getvalue())
-    except OSError as error:
-        raise VoxelFileError(path, f"cannot write file ({error.strerror or error})") from None
+    write_bytes(path, buffer.getvalue())

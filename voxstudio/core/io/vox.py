@@ -25,9 +25,8 @@ from pathlib import Path
 
 import numpy as np
 
-from voxstudio.core.atomic import atomic_write
 from voxstudio.core.errors import VoxelFileError
-from voxstudio.core.io.common import as_grid_for_writing, check_dims, read_bytes
+from voxstudio.core.io.common import as_grid_for_writing, check_dims, read_bytes, write_bytes
 
 __all__ = ["VoxModel", "DEFAULT_PALETTE", "read_vox", "parse_vox", "write_vox", "encode_vox", "MAX_VOX_DIM"]
 
@@ -204,8 +203,4 @@ def write_vox(
     """Write a ``.vox`` file atomically. See :func:`encode_vox`."""
     path = Path(path)
     payload = encode_vox(grid, colors, palette, path)
-    try:
-        with atomic_write(path) as handle:
-            handle.write(payload)
-    except OSError as error:
-        raise VoxelFileError(path, f"cannot write file ({error.strerror or error})") from None
+    write_bytes(path, payload)
