@@ -94,6 +94,21 @@ def test_exported_file_has_normal_permissions(tmp_path: Path) -> None:
     assert stat.S_IMODE(path.stat().st_mode) == 0o666 & ~umask  # not mkstemp's 0600
 
 
+def test_atomic_write_fixed_permissions_ignore_umask_and_old_mode(tmp_path: Path) -> None:
+    """Weights and checkpoints pass ``permissions``: readable by all even under a strict umask."""
+    target = tmp_path / "weights.bin"
+    target.write_bytes(b"old")
+    target.chmod(0o600)
+    old_umask = os.umask(0o077)
+    try:
+        with atomic_write(target, permissions=atomic.SHARED_FILE_MODE) as handle:
+            handle.write(b"new")
+    finally:
+        os.umask(old_umask)
+    assert atomic.SHARED_FILE_MODE == 0o644
+    assert stat.S_IMODE(target.stat().st_mode) == 0o644
+    assert target.read_bytes() == b"new"
+
 def test_atomic_write_failure_keeps_old_file_and_leaves_no_temp(tmp_path: Path) -> None:
     target = tmp_path / "data.bin"
     target.write_bytes(b"old contents")

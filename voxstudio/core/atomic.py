@@ -15,7 +15,10 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import IO, Any
 
-__all__ = ["atomic_write"]
+__all__ = ["SHARED_FILE_MODE", "atomic_write"]
+
+SHARED_FILE_MODE = 0o644
+"""``rw-r--r--`` whatever the umask: for files meant to be shared (weights, checkpoints)."""
 
 
 def _final_mode(target: Path) -> int:
@@ -32,11 +35,15 @@ def _final_mode(target: Path) -> int:
 
 
 @contextlib.contextmanager
-def atomic_write(path: str | os.PathLike[str], mode: str = "wb", **open_kwargs: Any) -> Iterator[IO[Any]]:
+def atomic_write(
+    path: str | os.PathLike[str], mode: str = "wb", *, permissions: int | None = None, **open_kwargs: Any
+) -> Iterator[IO[Any]]:
     """Open a temporary file next to ``path``; on success it replaces ``path``.
 
     ``mode`` must be a write mode (``"wb"`` or ``"w"``); extra keyword arguments
-    (``encoding``, ``newline``) go to :func:`open`.
+    (``encoding``, ``newline``) go to :func:`open`.  ``permissions`` fixes the new
+    file's mode (e.g. ``0o644`` for weights meant to be shared); by default it
+    keeps the old file's mode, else the umask default.
     """
     if not mode.startswith("w"):
         raise ValueError(f"atomic_write needs a write mode, got {mode!r}")
@@ -49,7 +56,7 @@ def atomic_write(path: str | os.PathLike[str], mode: str = "wb", **open_kwargs: 
             yield handle
             handle.flush()
             os.fsync(handle.fileno())
-        os.chmod(temp, _final_mode(target))
+        os.chmod(temp, _final_mode(target) if permissions is None else permissions)
         os.replace(temp, target)
     except BaseException:
         with contextlib.suppress(OSError):

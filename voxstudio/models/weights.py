@@ -15,8 +15,6 @@ from __future__ import annotations
 
 import hashlib
 import json
-import os
-import tempfile
 from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
@@ -25,6 +23,8 @@ import torch
 from safetensors import SafetensorError
 from safetensors.torch import load as safetensors_load
 from safetensors.torch import save as safetensors_save
+
+from voxstudio.core.atomic import SHARED_FILE_MODE, atomic_write
 
 WEIGHTS_SUFFIX = ".safetensors"
 CONFIG_SUFFIX = ".json"
@@ -86,8 +86,9 @@ def save_weights(
     tensors_path.parent.mkdir(parents=True, exist_ok=True)
     # Tensors first: if we die between the two writes the old JSON's checksum
     # no longer matches, and loading reports it instead of mixing two runs.
-    _atomic_write_bytes(tensors_path, payload)
-    _atomic_write_bytes(config_path, text.encode("utf-8"))
+    for path, data in ((tensors_path, payload), (config_path, text.encode("utf-8"))):
+        with atomic_write(path, permissions=SHARED_FILE_MODE) as handle:
+            handle.write(data)
     return tensors_path, config_path
 
 
@@ -154,21 +155,3 @@ def load_into(module: torch.nn.Module, state_dict: Mapping[str, torch.Tensor], s
             source, f"weights do not fit {type(module).__name__} ({'; '.join(problems)})"
         )
     module.load_state_dict(state_dict, strict=True)
-
-
-def _atomic_write_bytes(path: Path, data: bytes) -> None:
-    """Write to a temporary file in the same folder, fsync, then ``os.replace``."""
-    descriptor, temp_name = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
-    try:
-        with os.fdopen(descriptor, "wb") as handle:
-            handle.write(data)
-            handle.flush()
-            os.fsync(handle.fileno())
-        os.chmod(temp_name, 0o644)  # mkstemp makes 0600; weights are meant to be shared
-        os.replace(temp_name, path)
-    except BaseException:
-        try:
-            os.unlink(temp_name)
-        except FileNotFoundError:
-            pass
-        raise
