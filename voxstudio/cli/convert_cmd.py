@@ -5,15 +5,14 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
+from voxstudio.cli.common import parse_int
+
 RESOLUTION_RANGE = (4, 512)
 
 
 def resolution_arg(text: str) -> int:
     """argparse type for ``--resolution`` (shared with ``view``)."""
-    try:
-        value = int(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"not an integer: {text!r}") from None
+    value = parse_int(text)
     low, high = RESOLUTION_RANGE
     if not low <= value <= high:
         raise argparse.ArgumentTypeError(f"must be between {low} and {high}, got {value}")

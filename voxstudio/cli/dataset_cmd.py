@@ -10,29 +10,18 @@ import argparse
 import sys
 from pathlib import Path
 
-
-def _positive_int(text: str) -> int:
-    try:
-        value = int(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"not an integer: {text!r}") from None
-    if value < 1:
-        raise argparse.ArgumentTypeError(f"must be at least 1, got {value}")
-    return value
+from voxstudio.cli.common import parse_float, positive_int
 
 
 def _resolution(text: str) -> int:
-    value = _positive_int(text)
+    value = positive_int(text)
     if not 8 <= value <= 256:
         raise argparse.ArgumentTypeError(f"must be between 8 and 256, got {value}")
     return value
 
 
 def _fraction(text: str) -> float:
-    try:
-        value = float(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"not a number: {text!r}") from None
+    value = parse_float(text)
     if not 0.0 <= value < 1.0:
         raise argparse.ArgumentTypeError(f"must be in [0, 1), got {value}")
     return value
@@ -55,10 +44,10 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         "The same seed always gives the same dataset.",
     )
     build.add_argument("--out", required=True, type=Path, metavar="DIR", help="output dataset folder")
-    build.add_argument("--per-class", required=True, type=_positive_int, metavar="N", help="shapes per class")
+    build.add_argument("--per-class", required=True, type=positive_int, metavar="N", help="shapes per class")
     build.add_argument("--res", type=_resolution, default=32, metavar="R", help="grid size R (default: 32)")
     build.add_argument("--seed", type=int, default=0, help="dataset seed (default: 0)")
-    build.add_argument("--workers", type=_positive_int, default=None,
+    build.add_argument("--workers", type=positive_int, default=None,
                        help="worker processes (default: all CPUs; 1 = in-process)")
     build.add_argument("--test-fraction", type=_fraction, default=0.2, metavar="F",
                        help="fraction of each class in the test split (default: 0.2)")
@@ -75,7 +64,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     modelnet.add_argument("src", type=Path, metavar="SRC", help="ModelNet root (e.g. ModelNet10/)")
     modelnet.add_argument("--out", required=True, type=Path, metavar="DIR", help="output dataset folder")
     modelnet.add_argument("--res", type=_resolution, default=32, metavar="R", help="grid size R (default: 32)")
-    modelnet.add_argument("--workers", type=_positive_int, default=None,
+    modelnet.add_argument("--workers", type=positive_int, default=None,
                           help="worker processes (default: all CPUs)")
     modelnet.set_defaults(handler=run_import_modelnet)
 
@@ -91,7 +80,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     shapenet.add_argument("--res", type=_resolution, default=32, metavar="R", help="grid size R (default: 32)")
     shapenet.add_argument("--test-fraction", type=_fraction, default=0.2, metavar="F",
                           help="test share when there are no train/test folders (default: 0.2)")
-    shapenet.add_argument("--workers", type=_positive_int, default=None,
+    shapenet.add_argument("--workers", type=positive_int, default=None,
                           help="worker processes (default: all CPUs)")
     shapenet.set_defaults(handler=run_import_shapenet)
 

@@ -12,7 +12,7 @@ import json
 import sys
 from pathlib import Path
 
-from voxstudio.cli.train_cmd import add_runtime_options, positive_int
+from voxstudio.cli.common import add_runtime_options, positive_int
 
 MODELS = ("capsnet", "baseline", "gan")
 

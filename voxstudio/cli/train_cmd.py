@@ -13,35 +13,9 @@ import argparse
 import sys
 from pathlib import Path
 
+from voxstudio.cli.common import add_runtime_options, positive_float, positive_int
+
 MODELS = ("capsnet", "baseline", "gan")
-
-
-def positive_int(text: str) -> int:
-    try:
-        value = int(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"not an integer: {text!r}") from None
-    if value < 1:
-        raise argparse.ArgumentTypeError(f"must be at least 1, got {value}")
-    return value
-
-
-def positive_float(text: str) -> float:
-    try:
-        value = float(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"not a number: {text!r}") from None
-    if not value > 0:
-        raise argparse.ArgumentTypeError(f"must be positive, got {value}")
-    return value
-
-
-def add_runtime_options(parser: argparse.ArgumentParser) -> None:
-    """``--device`` / ``--threads``, shared with ``evaluate``."""
-    parser.add_argument("--device", default="auto", metavar="DEV",
-                        help="auto, cpu, cuda or cuda:N (default: auto = $VOXSTUDIO_DEVICE, else cuda if available)")
-    parser.add_argument("--threads", type=positive_int, default=None, metavar="N",
-                        help="CPU threads for torch (default: torch's choice; use 1 on a shared machine)")
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:
