@@ -147,24 +147,20 @@ def _check_inversion(engine: VoxelEngine, grid_class: int) -> None:
         raise SelfTestError(f"invert: expected a finite ({engine.latent_dim},) latent, got shape {z.shape}")
 
 
-def _environment_lines(engine: VoxelEngine | None, weights: str) -> list[str]:
+def _environment_lines(engine: VoxelEngine, weights: str) -> list[str]:
     import torch
 
-    lines = [
+    return [
         f"VoxStudio {__version__}  ({'bundle' if getattr(sys, 'frozen', False) else 'source'})",
         f"app root   : {paths.app_root()}",
         f"weights    : {weights}",
         f"python     : {sys.version.split()[0]}   torch {torch.__version__}",
+        f"model      : {len(engine.classes)} classes, {engine.resolution}^3, "
+        f"latent {engine.latent_dim}, device {engine.device}",
     ]
-    if engine is not None:
-        lines.append(
-            f"model      : {len(engine.classes)} classes, {engine.resolution}^3, "
-            f"latent {engine.latent_dim}, device {engine.device}"
-        )
-    return lines
 
 
-def _run(weights_dir: Path | None, random_weights: bool, out_dir: Path, stream: TextIO) -> None:
+def _run(weights_dir: Path | None, random_weights: bool, out_dir: Path, keep: bool, stream: TextIO) -> None:
     started = time.perf_counter()
     weights = "random (untrained)" if random_weights else str(weights_dir or paths.weights_dir())
     engine = _load_engine(weights_dir, random_weights)
@@ -187,11 +183,8 @@ def _run(weights_dir: Path | None, random_weights: bool, out_dir: Path, stream: 
             f"{check.confidence:>5.2f}  {check.stl_faces:>9}",
             file=stream,
         )
-    print(
-        f"classifier agrees with the generator's class on {agree}/{len(checks)} shapes; "
-        f"STL files in {out_dir}",
-        file=stream,
-    )
+    where = f"STL files in {out_dir}" if keep else "STL files exported to a temporary folder"
+    print(f"classifier agrees with the generator's class on {agree}/{len(checks)} shapes; {where}", file=stream)
     correct, total = _check_samples(engine)
     print(f"shipped samples classified correctly: {correct}/{total}", file=stream)
     if not random_weights and total and correct < MIN_SAMPLE_ACCURACY * total:
@@ -221,10 +214,10 @@ def run_self_test(
     try:
         if out_dir is not None:
             out_dir.mkdir(parents=True, exist_ok=True)
-            _run(weights_dir, random_weights, out_dir, stream)
+            _run(weights_dir, random_weights, out_dir, True, stream)
         else:
             with tempfile.TemporaryDirectory(prefix="voxstudio-selftest-") as tmp:
-                _run(weights_dir, random_weights, Path(tmp), stream)
+                _run(weights_dir, random_weights, Path(tmp), False, stream)
     except IncompleteWeightsError as error:
         print(f"voxstudio self-test FAILED: {error}", file=sys.stderr)
         return EXIT_NO_WEIGHTS
