@@ -30,6 +30,7 @@ from PySide6.QtWidgets import (
 
 from voxstudio.gui.loaded_latent import LoadedLatent, LoadedLatentChip
 from voxstudio.gui.requests import EngineInfo, GenerateParams
+from voxstudio.gui.slider_rows import rebuild_slider_rows
 
 SEED_MAX = 2**31 - 1
 SLIDER_LIMIT = 3.0  # slider units (1.0 = the direction's saved scale)
@@ -209,18 +210,15 @@ class GeneratePanel(QWidget):
         )
 
     def _build_sliders(self, count: int) -> None:
-        if len(self.sliders) == count:
-            return
-        for slider in self.sliders:
-            self.sliders_layout.removeWidget(slider)
-            slider.deleteLater()
-        self.sliders = []
-        for index in range(count):
-            slider = LatentSlider(f"Mode {index + 1}")
-            slider.valueChanged.connect(self._changed)
-            self.sliders_layout.addWidget(slider)
-            self.sliders.append(slider)
-        self._velocity = [0.0] * count
+        rows = rebuild_slider_rows(
+            self.sliders_layout, self.sliders, count,
+            make=lambda index: LatentSlider(f"Mode {index + 1}"),
+            on_change=self._changed,
+            place=lambda slider, _index: self.sliders_layout.addWidget(slider),
+        )
+        if rows is not None:
+            self.sliders = rows
+            self._velocity = [0.0] * count
 
     # -- state -----------------------------------------------------------------------
     def params(self) -> GenerateParams:

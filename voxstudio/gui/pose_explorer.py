@@ -36,6 +36,7 @@ from PySide6.QtWidgets import (
 )
 
 from voxstudio.gui.requests import ClassifyOutcome, EngineInfo, ShapeResult, ViewParams
+from voxstudio.gui.slider_rows import rebuild_slider_rows
 from voxstudio.gui.surface import grid_to_polydata
 from voxstudio.gui.worker import CHANNEL_RECON
 
@@ -271,17 +272,14 @@ class PoseExplorer(QGroupBox):
         self.class_combo.blockSignals(blocked)
 
     def _build_sliders(self, count: int) -> None:
-        if len(self.sliders) == count:
-            return
-        for slider in self.sliders:
-            self.sliders_layout.removeWidget(slider)
-            slider.deleteLater()
-        self.sliders = []
-        for index in range(count):
-            slider = PoseSlider(index)
-            slider.valueChanged.connect(self._changed)
-            self.sliders_layout.addWidget(slider, index, 0)
-            self.sliders.append(slider)
+        rows = rebuild_slider_rows(
+            self.sliders_layout, self.sliders, count,
+            make=PoseSlider,
+            on_change=self._changed,
+            place=lambda slider, index: self.sliders_layout.addWidget(slider, index, 0),
+        )
+        if rows is not None:
+            self.sliders = rows
 
     def _set_message(self, text: str) -> None:
         self.info.setText(text)
