@@ -179,3 +179,18 @@ def test_hostile_headers_do_not_allocate(tmp_path: Path) -> None:
         finally:
             tracemalloc.stop()
         assert peak < 100 * 2**20, f"case {n}: peak {peak / 2**20:.1f} MB"
+
+
+def test_header_comments_blank_lines_and_tabs_are_ignored() -> None:
+    # Layout of trimesh's chair_model.binvox fixture: comment lines, a trailing comment
+    # after a value, indentation, tabs and runs of blank lines before 'data'.
+    header = (b"#binvox 1\n\n# ok let's add some comments!\n\n      translate -0.25 -0.5 1 # a value?\n"
+              b"# hmm\nscale 0.5\n\n\n\ndim 2 2 2\t\t\n\ndata\n")
+    grid, meta = parse_binvox(header + bytes([0, 5, 1, 1, 0, 2]))
+    assert np.argwhere(grid).tolist() == [[1, 1, 0]]
+    assert meta == BinvoxMeta(dims=(2, 2, 2), translate=(-0.25, -0.5, 1.0), scale=0.5)
+
+
+def test_a_comment_does_not_hide_a_bad_value() -> None:
+    with pytest.raises(VoxelFileError, match="translate"):
+        parse_binvox(b"#binvox 1\ndim 2 2 2\ntranslate 1 # 2 3\ndata\n" + bytes([0, 8]))

@@ -24,6 +24,9 @@ Up axis: binvox stores whatever frame the voxelised mesh had. ShapeNet models ar
 y-up, so the ShapeNet importer asks for ``up="y"``; ``up="auto"`` treats binvox as
 z-up (no rotation). See :mod:`voxstudio.core.io.registry`.
 
+Header lines may carry ``#`` comments (whole lines or after a value) and extra
+blank lines or tabs, as some writers produce; they are ignored.
+
 Robustness: the header is parsed within a small byte budget, dims over 1024 are
 rejected before allocating, and the run counts must add up to exactly
 ``D0*D1*D2`` (fewer means truncated, more means RLE overrun) before the output is
@@ -78,13 +81,13 @@ def _parse_header(data: bytes, path: Path | None) -> tuple[BinvoxMeta, int]:
         end = data.find(b"\n", pos, pos + _MAX_LINE_BYTES)
         if end < 0:
             raise VoxelFileError(path, "binvox header truncated or malformed (no line end)")
-        line = data[pos:end].strip()
+        line = data[pos:end].split(b"#", 1)[0].strip() if not first else b""
         pos = end + 1
         if first:
             first = False
             continue  # '#binvox <version>'
         if not line:
-            continue
+            continue  # blank line, or a '#' comment (some writers add them; trimesh's fixtures do)
         try:
             words = line.decode("ascii").split()
         except UnicodeDecodeError:
