@@ -72,7 +72,9 @@ def _write(tmp_path: Path, data: bytes) -> Path:
         ({"descr": "<f4", "fortran_order": False, "shape": (1, 2, 2, 2)}, b"\x00" * 32, "3 dimensions"),
         ({"descr": "<f4", "fortran_order": False, "shape": (0, 2, 2)}, b"", "positive"),
         ({"descr": "<f4", "fortran_order": False, "shape": (100000, 100000, 100000)}, b"\x00" * 16, "exceed"),
-        ({"descr": "<f4", "fortran_order": False, "shape": (1024, 1024, 1024)}, b"\x00" * 16, "truncated"),
+        ({"descr": "<f4", "fortran_order": False, "shape": (512, 512, 512)}, b"\x00" * 16, "truncated"),
+        ({"descr": "<f4", "fortran_order": False, "shape": (1024, 1024, 1024)}, b"\x00" * 16, "over the limit"),
+        ({"descr": "<f4", "fortran_order": False, "shape": (1024, 1, 1024)}, b"\x00" * 16, "over the limit"),
         ({"descr": "<f4", "fortran_order": False, "shape": (4, 4, 4)}, b"\x00" * 255, "truncated"),
     ],
 )

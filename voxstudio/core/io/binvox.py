@@ -27,8 +27,10 @@ z-up (no rotation). See :mod:`voxstudio.core.io.registry`.
 Header lines may carry ``#`` comments (whole lines or after a value) and extra
 blank lines or tabs, as some writers produce; they are ignored.
 
-Robustness: the header is parsed within a small byte budget, dims over 1024 are
-rejected before allocating, and the run counts must add up to exactly
+Robustness: the header is parsed within a small byte budget, dims over 1024 and
+grids over the voxel budget (:data:`~voxstudio.core.io.common.MAX_GRID_VOXELS`,
+counted as the cube of the longest side, which is what a non-cubic grid is framed
+into) are rejected before allocating, and the run counts must add up to exactly
 ``D0*D1*D2`` (fewer means truncated, more means RLE overrun) before the output is
 allocated. Decoding works in bounded chunks so a hostile file never triggers a
 temporary allocation larger than the final grid.
@@ -43,7 +45,14 @@ from pathlib import Path
 import numpy as np
 
 from voxstudio.core.errors import VoxelFileError
-from voxstudio.core.io.common import MAX_GRID_DIM, as_grid_for_writing, check_dims, read_bytes, write_bytes
+from voxstudio.core.io.common import (
+    MAX_GRID_DIM,
+    as_grid_for_writing,
+    check_dims,
+    check_voxel_budget,
+    read_bytes,
+    write_bytes,
+)
 
 __all__ = ["BinvoxMeta", "read_binvox", "parse_binvox", "write_binvox", "encode_binvox"]
 
@@ -99,6 +108,7 @@ def _parse_header(data: bytes, path: Path | None) -> tuple[BinvoxMeta, int]:
                     raise ValueError("dim needs 3 numbers")
                 dims_list = [int(v) for v in values]
                 check_dims(path, tuple(dims_list), MAX_GRID_DIM, what="binvox grid")
+                check_voxel_budget(path, tuple(dims_list), what="binvox grid")
                 dims = (dims_list[0], dims_list[1], dims_list[2])
             elif key == "translate":
                 if len(values) != 3:

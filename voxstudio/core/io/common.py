@@ -2,12 +2,22 @@
 
 All size checks happen *before* anything big is allocated: a hostile header that
 claims a 100000^3 grid is rejected from its numbers, not after trying to build it.
+Every read goes through :func:`read_bytes` (or :func:`check_readable` for readers
+that map a file): regular files only -- a FIFO, device or socket is refused from
+its ``stat`` and opened non-blocking, so it can never hang a loader -- and the size
+is counted against a limit before anything is read. JSON (glTF, dataset
+``meta.json``, weights configs) goes through :func:`read_json` / :func:`parse_json`,
+which add size and nesting-depth limits. The limits are tabled in
+``docs/architecture.md``.
 """
 
 from __future__ import annotations
 
+import json
 import os
+import stat
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 
@@ -19,6 +29,53 @@ MAX_FILE_BYTES = 512 * 1024 * 1024
 
 MAX_GRID_DIM = 1024
 """Largest voxel-grid side accepted from a file header."""
+
+MAX_GRID_VOXELS = 512**3
+"""Voxel budget of a grid read from a file (134M voxels, 128 MB as bool).
+
+Counted as the cube of the longest side -- what :func:`~voxstudio.core.io.load_voxels`
+frames a non-cubic grid into -- from the header, before anything is allocated."""
+
+MAX_JSON_BYTES = 64 * 1024 * 1024
+"""Largest JSON text read (a .gltf may embed its buffers as base64)."""
+
+MAX_JSON_DEPTH = 64
+"""Deepest nesting of JSON arrays / objects accepted (real files need fewer than 10)."""
+
+_OPEN_FLAGS = os.O_RDONLY | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_CLOEXEC", 0) | getattr(os, "O_BINARY", 0)
+
+
+def _mb(size: int) -> str:
+    if size < 2**20:
+        return f"{size} bytes"
+    return f"{size / 2**20:.1f}".removesuffix(".0") + " MB"
+
+
+def _file_kind(mode: int) -> str | None:
+    """None for a regular file, else what the path is instead."""
+    if stat.S_ISREG(mode):
+        return None
+    if stat.S_ISDIR(mode):
+        return "is a directory, not a file"
+    if stat.S_ISFIFO(mode):
+        return "is a FIFO (named pipe), not a regular file"
+    if stat.S_ISCHR(mode) or stat.S_ISBLK(mode):
+        return "is a device, not a regular file"
+    if stat.S_ISSOCK(mode):
+        return "is a socket, not a regular file"
+    return "is not a regular file"
+
+
+def check_voxel_budget(path: Path | None, dims: tuple[int, ...], what: str = "grid") -> None:
+    """Refuse a grid whose framing cube (longest side cubed) exceeds :data:`MAX_GRID_VOXELS`."""
+    side = max(int(d) for d in dims)
+    if side**3 > MAX_GRID_VOXELS:
+        limit = round(MAX_GRID_VOXELS ** (1 / 3))
+        raise VoxelFileError(
+            path,
+            f"{what} dimensions {tuple(int(d) for d in dims)} need a {side}^3 grid ({side**3:,} voxels), "
+            f"over the limit of {MAX_GRID_VOXELS:,} voxels ({limit}^3)",
+        )
 
 
 def check_readable(path: Path, max_bytes: int | None = None) -> int:
@@ -35,35 +92,89 @@ def check_readable(path: Path, max_bytes: int | None = None) -> int:
         raise VoxelFileError(path, "file not found") from None
     except OSError as error:
         raise VoxelFileError(path, f"cannot access file ({error.strerror or error})") from None
-    if path.is_dir():
-        raise VoxelFileError(path, "is a directory, not a file")
-    if info.st_size == 0:
-        raise VoxelFileError(path, "file is empty")
-    if info.st_size > max_bytes:
-        raise VoxelFileError(
-            path, f"file is {info.st_size / 2**20:.0f} MB, over the {max_bytes / 2**20:.0f} MB limit"
-        )
+    _check_stat(path, info, max_bytes)
     if not os.access(path, os.R_OK):
         raise VoxelFileError(path, "file is not readable (permission denied)")
     return int(info.st_size)
+
+
+def _check_stat(path: Path, info: os.stat_result, max_bytes: int) -> None:
+    kind = _file_kind(info.st_mode)
+    if kind is not None:
+        raise VoxelFileError(path, kind)
+    if info.st_size == 0:
+        raise VoxelFileError(path, "file is empty")
+    if info.st_size > max_bytes:
+        raise VoxelFileError(path, f"file is {_mb(info.st_size)}, over the {_mb(max_bytes)} limit")
 
 
 def read_bytes(path: Path, max_bytes: int | None = None) -> bytes:
     """Whole file contents after :func:`check_readable`; OS errors become VoxelFileError."""
     if max_bytes is None:
         max_bytes = MAX_FILE_BYTES
-    size = check_readable(path, max_bytes)
+    check_readable(path, max_bytes)
     try:
-        with open(path, "rb") as handle:
+        # Non-blocking open: a path swapped for a FIFO after the check above
+        # cannot block here, and fstat of what was opened is checked again.
+        fd = os.open(path, _OPEN_FLAGS)
+    except OSError as error:
+        raise VoxelFileError(path, f"cannot open file ({error.strerror or error})") from None
+    try:
+        with os.fdopen(fd, "rb") as handle:
+            info = os.fstat(handle.fileno())
+            _check_stat(path, info, max_bytes)
             # read(n) pre-allocates n bytes, so ask for what stat reported (+1 to notice growth)
-            data = handle.read(min(size, max_bytes) + 1)
+            data = handle.read(int(info.st_size) + 1)
     except OSError as error:
         raise VoxelFileError(path, f"cannot read file ({error.strerror or error})") from None
     if len(data) > max_bytes:  # grew while we looked
-        raise VoxelFileError(path, f"file is over the {max_bytes / 2**20:.0f} MB limit")
+        raise VoxelFileError(path, f"file is over the {_mb(max_bytes)} limit")
     if not data:
         raise VoxelFileError(path, "file is empty")
     return data
+
+
+def _depth(value: Any) -> int:
+    """Nesting depth of parsed JSON, iteratively (no recursion on hostile input)."""
+    deepest = 0
+    stack = [(value, 1)]
+    while stack:
+        item, level = stack.pop()
+        if isinstance(item, (dict, list)):
+            deepest = max(deepest, level)
+            stack.extend((child, level + 1) for child in (item.values() if isinstance(item, dict) else item))
+    return deepest
+
+
+def parse_json(data: bytes | str, path: Path | None, max_depth: int = MAX_JSON_DEPTH, what: str = "JSON") -> Any:
+    """Parse JSON text with a nesting-depth limit; any problem is a :class:`VoxelFileError`.
+
+    Python's parser recurses per nesting level, so ``[`` x 200,000 would raise
+    ``RecursionError``; that and anything nested deeper than ``max_depth`` is refused.
+    """
+    try:
+        text = data.decode("utf-8-sig") if isinstance(data, bytes) else data
+        value = json.loads(text)
+    except UnicodeDecodeError:
+        raise VoxelFileError(path, f"{what} is not valid JSON (not UTF-8 text)") from None
+    except RecursionError:
+        raise VoxelFileError(path, f"{what} is nested deeper than the limit of {max_depth} levels") from None
+    except ValueError as error:  # JSONDecodeError, and int parsing limits
+        raise VoxelFileError(path, f"{what} is not valid JSON ({error})") from None
+    if _depth(value) > max_depth:
+        raise VoxelFileError(path, f"{what} is nested deeper than the limit of {max_depth} levels")
+    return value
+
+
+def read_json(
+    path: str | os.PathLike[str],
+    max_bytes: int = MAX_JSON_BYTES,
+    max_depth: int = MAX_JSON_DEPTH,
+    what: str = "JSON",
+) -> Any:
+    """Read and parse a JSON file within size and depth limits (regular files only)."""
+    path = Path(path)
+    return parse_json(read_bytes(path, max_bytes), path, max_depth, what)
 
 
 def write_bytes(path: Path, data: bytes) -> None:

@@ -16,7 +16,14 @@ import numpy as np
 from numpy.lib import format as npformat
 
 from voxstudio.core.errors import VoxelFileError
-from voxstudio.core.io.common import MAX_GRID_DIM, as_grid_for_writing, check_dims, check_readable, write_bytes
+from voxstudio.core.io.common import (
+    MAX_GRID_DIM,
+    as_grid_for_writing,
+    check_dims,
+    check_readable,
+    check_voxel_budget,
+    write_bytes,
+)
 
 __all__ = ["read_npy", "write_npy"]
 
@@ -78,6 +85,7 @@ def read_npy(path: str | Path) -> np.ndarray:
     if len(shape) != 3:
         raise VoxelFileError(path, f".npy array has shape {shape}; a voxel grid needs 3 dimensions")
     check_dims(path, tuple(int(d) for d in shape), MAX_GRID_DIM, what=".npy grid")
+    check_voxel_budget(path, tuple(int(d) for d in shape), what=".npy grid")
     nbytes = int(np.prod(shape, dtype=np.int64)) * dtype.itemsize
     if size - offset < nbytes:
         raise VoxelFileError(path, f".npy data truncated: {size - offset} of {nbytes} bytes present")
