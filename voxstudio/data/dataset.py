@@ -182,7 +182,7 @@ def build_procedural(
     """
     from tqdm import tqdm
 
-    from voxstudio.data.procedural import CLASSES
+    from voxstudio.data.procedural import CLASSES, GENERATOR_VERSION
 
     names = list(CLASSES if classes is None else classes)
     unknown = [c for c in names if c not in CLASSES]
@@ -241,7 +241,8 @@ def build_procedural(
         resolution,
         source="procedural",
         seed=int(seed),
-        extra={"per_class": int(per_class), "test_fraction": float(test_fraction)},
+        extra={"per_class": int(per_class), "test_fraction": float(test_fraction),
+               "generator_version": GENERATOR_VERSION},
     )
 
 

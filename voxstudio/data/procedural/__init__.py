@@ -24,7 +24,7 @@ from voxstudio.data.procedural.seating import chair, sofa
 from voxstudio.data.procedural.storage import dresser, night_stand, wardrobe
 from voxstudio.data.procedural.tables import desk, table
 
-__all__ = ["CLASSES", "GENERATORS", "generate_shape", "build_parts", "shape_rng"]
+__all__ = ["CLASSES", "GENERATOR_VERSION", "GENERATORS", "generate_shape", "build_parts", "shape_rng"]
 
 CLASSES: tuple[str, ...] = (
     "bathtub",
@@ -55,6 +55,10 @@ GENERATORS: dict[str, Callable[[Builder], None]] = {
     "wardrobe": wardrobe,
     "laptop": laptop,
 }
+
+#: Revision of the shape generators: the same (class, seed) gives the same shape only
+#: within one revision. 2 added wall-hung toilets, cantilever chairs and more corner desks.
+GENERATOR_VERSION = 2
 
 MAX_YAW_DEG = 15.0
 DROP_PROBABILITY = 0.08  # chance that one small part (handle, stretcher, castor...) is missing

@@ -57,7 +57,7 @@ def bathtub(b: Builder) -> None:
 
 
 def toilet(b: Builder) -> None:
-    """Close-coupled and back-to-wall toilets: bowl + seat ~0.4 m high, tank behind up to ~0.8 m."""
+    """Close-coupled, back-to-wall and wall-hung toilets: bowl + seat ~0.4 m high, tank behind up to ~0.8 m."""
     seat_z = b.u(0.37, 0.44)
     rx = b.u(0.16, 0.2)
     ry = b.u(0.21, 0.28)
@@ -65,9 +65,18 @@ def toilet(b: Builder) -> None:
     # pedestal: narrow foot flaring into the bowl
     foot = (rx * b.u(0.5, 0.7), ry * b.u(0.55, 0.75))
     bowl_z = seat_z - 0.04
-    b.cyl(0.0, yb + ry * 0.15, 0.0, bowl_z * 0.55, foot[0], foot[1], top=(foot[0] * 0.95, foot[1] * 0.95))
-    b.cyl(0.0, yb, bowl_z * 0.5, bowl_z, rx * 0.75, ry * 0.8, top=(rx, ry))
+    # Wall-hung bowls (common in ModelNet and catalogue models) have no pedestal: the
+    # bowl hangs on a boxed-in frame that rises from the floor behind it.
+    wall_hung = b.chance(0.22)
+    if not wall_hung:
+        b.cyl(0.0, yb + ry * 0.15, 0.0, bowl_z * 0.55, foot[0], foot[1], top=(foot[0] * 0.95, foot[1] * 0.95))
+    b.cyl(0.0, yb, bowl_z * (0.5 if not wall_hung else 0.62), bowl_z, rx * 0.75, ry * 0.8, top=(rx, ry))
     back_y = yb + ry + b.u(0.08, 0.2)
+    if wall_hung:
+        frame_w = b.u(0.4, 0.6)
+        b.box(-frame_w / 2, frame_w / 2, back_y - 0.02, back_y + b.u(0.12, 0.2), 0.0, b.u(0.8, 1.1))
+        if b.chance(0.6):  # flush plate on the frame
+            b.box(-0.1, 0.1, back_y - 0.035, back_y - 0.02, 0.85, 0.95, droppable=True)
     # rear of the bowl joining the tank
     tz0 = bowl_z - b.u(0.0, 0.03)
     b.box(-rx * 0.7, rx * 0.7, yb + ry * 0.5, back_y, bowl_z * 0.35, bowl_z + 0.01)
@@ -77,7 +86,7 @@ def toilet(b: Builder) -> None:
     st = b.u(0.025, 0.045)
     b.cyl(0.0, yb, bowl_z, bowl_z + st, rx + 0.01, ry + 0.01, wall=b.u(0.05, 0.07))
     lid = b.choice(("open", "closed", "none"), (0.5, 0.35, 0.15))
-    tank = b.chance(0.85)
+    tank = b.chance(0.85) and not wall_hung
     td = b.u(0.15, 0.22)
     tank_front = back_y - td * 0.35
     if lid == "closed":
@@ -98,7 +107,7 @@ def toilet(b: Builder) -> None:
         else:
             b.box(tw / 2 - 0.08, tw / 2 - 0.02, back_y - td * 0.35 - 0.03, back_y - td * 0.35, tz0 + th - 0.06,
                   tz0 + th - 0.04, droppable=True)
-    else:
+    elif not wall_hung:
         # back-to-wall unit: the bowl meets a boxed-in cistern
         b.box(-rx, rx, back_y - 0.05, back_y + 0.12, 0.0, bowl_z + 0.05)
 

@@ -36,6 +36,16 @@ def _sled_base(b: Builder, hx: float, hy: float, seat_z: float, t: float) -> Non
         b.rod((x, hy, 0.0), (x, hy * 0.8, seat_z), t / 2)
 
 
+def _cantilever_base(b: Builder, hx: float, hy: float, seat_z: float, t: float) -> None:
+    """Cantilever (Cesca-style) tube frame: down at the front, back along the floor, no rear legs."""
+    reach = hy * b.u(0.6, 0.95)
+    for sx in (-1, 1):
+        x = sx * hx
+        b.rod((x, -hy, seat_z), (x, -hy - b.u(0.0, 0.04), 0.0 + t / 2), t / 2)
+        b.rod((x, -hy - 0.02, t / 2), (x, reach, t / 2), t / 2)
+    b.rod((-hx, reach, t / 2), (hx, reach, t / 2), t / 2)
+
+
 def chair(b: Builder) -> None:
     """Dining, kitchen, office and lounge chairs: seat ~0.45 m high, back up to ~0.9-1.1 m."""
     kind = b.choice(("dining", "office", "lounge", "stool_back"), (0.55, 0.22, 0.13, 0.10))
@@ -63,6 +73,8 @@ def chair(b: Builder) -> None:
             four_legs(b, hx - 0.05, hy - 0.05, seat_z - t, b.u(0.035, 0.06), b.choice(("tapered", "round", "square")))
     elif b.chance(0.08):
         _sled_base(b, hx - 0.02, hy - 0.02, seat_z - t, leg_t)
+    elif b.chance(0.07):
+        _cantilever_base(b, hx - 0.02, hy - 0.02, seat_z - t, max(leg_t * 0.8, 0.025))
     else:
         style = b.choice(("square", "round", "tapered", "splayed"), (0.4, 0.25, 0.2, 0.15))
         lx, ly = hx - leg_t / 2 - inset, hy - leg_t / 2 - inset

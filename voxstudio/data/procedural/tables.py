@@ -217,8 +217,8 @@ def desk(b: Builder) -> None:
         b.box(-hx, hx, hy - 0.015, hy, height, height + hh)
         if b.chance(0.5):
             b.box(-hx, hx, hy - hd, hy, height + hh * 0.5 - 0.01, height + hh * 0.5 + 0.01)
-    # L-shaped return
-    if b.chance(0.08):
+    # L-shaped return (corner desks are common in game and hobby asset kits)
+    if b.chance(0.2):
         side = b.choice((-1, 1))
         rl = b.u(0.6, 1.0)
         rw = b.u(0.45, 0.6)
