@@ -47,6 +47,12 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     parser.add_argument("--decoder-only", action="store_true",
                         help="capsnet with --init-weights: freeze the classifier and refit only the "
                         "reconstruction decoder (sharper shapes for the pose explorer, same predictions)")
+    parser.add_argument("--augment", choices=("real-files", "mirror-shift", "none"), default="real-files",
+                        help="classifiers: real-files (any of four yaws, hollow shells, stretched proportions, "
+                        "chunky parts, mirror and shifts; default), mirror-shift (the first release's), or none")
+    parser.add_argument("--outliers", type=float, default=0.125, metavar="FRACTION",
+                        help="classifiers: add this many non-furniture shapes (a fraction of the training set) "
+                        "that must light up no class, so the model can say 'none of these' (default: 0.125; 0 for none)")
     add_runtime_options(parser)
     parser.set_defaults(handler=run)
 
@@ -82,8 +88,11 @@ def run(args: argparse.Namespace) -> int:
         if args.model == "gan":
             task = module.build_task(train_set, test_set, out_dir=args.out, **options)
         else:
+            outliers = 0 if args.decoder_only else int(round(max(0.0, args.outliers) * len(train_set.labels)))
             task = module.build_task(args.model, train_set, test_set, metadata=_data_facts(args.data),
-                                     init_weights=args.init_weights, decoder_only=args.decoder_only, **options)
+                                     init_weights=args.init_weights, decoder_only=args.decoder_only,
+                                     augment=args.augment, outliers=outliers, **options)
+            train_set = module.with_outliers(train_set, outliers, seed=args.seed)
         metrics = fit(
             task, train_set, args.out, epochs=epochs, batch_size=batch_size, device=args.device, seed=args.seed,
             resume=args.resume, checkpoint_every_steps=args.checkpoint_every, log_every_steps=args.log_every,
@@ -104,7 +113,7 @@ def _data_facts(data_dir: Path) -> dict:
     from voxstudio.data.dataset import read_meta
 
     meta = read_meta(data_dir)
-    keys = ("source", "seed", "version", "per_class", "test_fraction")
+    keys = ("source", "seed", "version", "generator_version", "per_class", "test_fraction")
     return {"data": str(data_dir), "dataset": {key: meta[key] for key in keys if key in meta}}
 
 

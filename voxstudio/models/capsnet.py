@@ -101,8 +101,14 @@ def dynamic_routing_reference(u_hat: Tensor, iterations: int = 3) -> tuple[Tenso
 def margin_loss(
     lengths: Tensor, labels: Tensor, m_plus: float = 0.9, m_minus: float = 0.1, lam: float = 0.5
 ) -> Tensor:
-    """Sum over classes of ``T max(0, m+ - |v|)^2 + lam (1 - T) max(0, |v| - m-)^2``, mean over the batch."""
-    target = F.one_hot(labels, lengths.shape[1]).to(lengths.dtype)
+    """Sum over classes of ``T max(0, m+ - |v|)^2 + lam (1 - T) max(0, |v| - m-)^2``, mean over the batch.
+
+    A label of ``-1`` marks a shape of none of the classes (outlier exposure): every
+    capsule is then pushed below ``m-``, so a short longest capsule can later say
+    "none of these".
+    """
+    known = (labels >= 0).to(lengths.dtype)[:, None]
+    target = F.one_hot(labels.clamp_min(0), lengths.shape[1]).to(lengths.dtype) * known
     present = target * F.relu(m_plus - lengths) ** 2
     absent = lam * (1.0 - target) * F.relu(lengths - m_minus) ** 2
     return (present + absent).sum(dim=1).mean()
@@ -222,12 +228,17 @@ class CapsNet3D(nn.Module):
 
     def forward(self, x: Tensor, labels: Tensor | None = None) -> CapsOutput:
         """Class capsules, their lengths, and the reconstruction masked by ``labels`` (or the prediction)."""
+        poses, lengths = self.capsules(x)
+        # (an outlier's label -1 decodes from slot 0; loss() leaves it out of the reconstruction term)
+        classes = labels.clamp_min(0) if labels is not None else lengths.argmax(dim=1)
+        return CapsOutput(poses, lengths, self.decode(poses, classes))
+
+    def capsules(self, x: Tensor) -> tuple[Tensor, Tensor]:
+        """Class capsule poses (B, C, D) and their lengths (B, C), without decoding anything."""
         u = self.primary_capsules(x)
         u_hat = torch.einsum("ncdk,bnk->bncd", self.votes_weight, u)
         poses, _ = dynamic_routing(u_hat, self.routing_iterations)
-        lengths = poses.norm(dim=-1)
-        classes = labels if labels is not None else lengths.argmax(dim=1)
-        return CapsOutput(poses, lengths, self.decode(poses, classes))
+        return poses, poses.norm(dim=-1)
 
     def decode(self, poses: Tensor, class_ids: Tensor | int | None = None) -> Tensor:
         """Voxel logits (B, R, R, R) from class capsules.
@@ -255,9 +266,19 @@ class CapsNet3D(nn.Module):
         return self.decoder(hidden).squeeze(1)
 
     def loss(self, output: CapsOutput, x: Tensor, labels: Tensor) -> tuple[Tensor, Tensor, Tensor]:
-        """(total, margin, reconstruction); the reconstruction term is mean voxel BCE times its weight."""
+        """(total, margin, reconstruction); the reconstruction term is mean voxel BCE times its weight.
+
+        Outliers (label ``-1``) count in the margin loss only: no class slot should
+        reconstruct them.
+        """
         margin = margin_loss(output.lengths, labels)
-        reconstruction = reconstruction_loss(output.reconstruction, x)
+        known = labels >= 0
+        if bool(known.all()):
+            reconstruction = reconstruction_loss(output.reconstruction, x)
+        elif bool(known.any()):
+            reconstruction = reconstruction_loss(output.reconstruction[known], x.reshape(output.reconstruction.shape)[known])
+        else:
+            reconstruction = output.reconstruction.sum() * 0.0
         return margin + self.reconstruction_weight * reconstruction, margin, reconstruction
 
     def encoder_parameters(self) -> list[nn.Parameter]:

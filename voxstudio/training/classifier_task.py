@@ -26,7 +26,7 @@ from torch.nn import functional as F
 from voxstudio.models import build_classifier
 from voxstudio.models.capsnet import reconstruction_iou, reconstruction_loss
 from voxstudio.models.weights import save_weights
-from voxstudio.training.augment import flip_and_shift
+from voxstudio.training.augment import flip_and_shift, real_file_augment
 from voxstudio.training.checkpoint import seed_everything
 
 DEFAULT_EPOCHS = 12
@@ -37,6 +37,13 @@ FINAL_LR_FRACTION = 0.05
 CONFIG_FORMAT = 1
 #: Weight of occupied voxels in the decoder-only stage's BCE (shapes fill ~10 % of the grid).
 DECODER_STAGE_POS_WEIGHT = 2.0
+#: Augmentation recipes: what real files do (any of four yaws, hollow shells, stretched
+#: proportions, chunky parts, plus mirror/shift), the mirror/shift of the first release, or none.
+AUGMENTATIONS = ("real-files", "mirror-shift", "none")
+#: Label of a non-furniture (outlier) training shape: it must light up no class.
+OUTLIER_LABEL = -1
+#: Weight of the baseline's uniform-target loss on outliers (outlier exposure, Hendrycks et al. 2019).
+OUTLIER_LOSS_WEIGHT = 0.5
 
 
 class ClassifierTask:
@@ -50,12 +57,18 @@ class ClassifierTask:
         test_set: Any = None,
         epochs: int = DEFAULT_EPOCHS,
         lr: float = DEFAULT_LR,
-        augment: bool = True,
+        augment: bool | str = True,
         model_config: dict[str, Any] | None = None,
         metadata: dict[str, Any] | None = None,
         init_weights: str | Path | None = None,
         decoder_only: bool = False,
     ) -> None:
+        if augment is True:
+            augment = "real-files"
+        elif augment is False:
+            augment = "none"
+        if augment not in AUGMENTATIONS:
+            raise ValueError(f"augmentation must be one of {', '.join(AUGMENTATIONS)}, got {augment!r}")
         if decoder_only and (kind != "capsnet" or init_weights is None):
             raise ValueError("the decoder-only stage needs a capsnet and its trained weights (init_weights)")
         self.name = kind
@@ -111,11 +124,20 @@ class ClassifierTask:
             # not update its batch-norm statistics either.
             self.model.stem.eval()
 
+    def _augmented(self, voxels: Tensor) -> Tensor:
+        if self.augment == "real-files":
+            return real_file_augment(voxels)
+        if self.augment == "mirror-shift":
+            return flip_and_shift(voxels)
+        return voxels
+
     def train_step(self, voxels: Tensor, labels: Tensor, step: int) -> dict[str, float]:
-        inputs = flip_and_shift(voxels) if self.augment else voxels
+        inputs = self._augmented(voxels)
+        known = labels != OUTLIER_LABEL
         optimizer = self.optimizers()["adam"]
         optimizer.zero_grad(set_to_none=True)
         if self.decoder_only:
+            inputs, labels = inputs[known], labels[known]  # outliers have no class slot to decode from
             output = self.net(inputs, labels)
             loss = reconstruction_loss(output.reconstruction, inputs, pos_weight=DECODER_STAGE_POS_WEIGHT)
             loss.backward()
@@ -129,12 +151,16 @@ class ClassifierTask:
             extra = {"margin": float(margin.detach()), "recon_bce": float(reconstruction.detach())}
         else:
             logits = self.net(inputs)
-            loss = F.cross_entropy(logits, labels)
+            loss = F.cross_entropy(logits[known], labels[known]) if bool(known.any()) else logits.sum() * 0.0
+            if not bool(known.all()):
+                # Outlier exposure: a uniform target on non-furniture keeps its softmax flat.
+                uniform = -F.log_softmax(logits[~known], dim=1).mean(dim=1).mean()
+                loss = loss + OUTLIER_LOSS_WEIGHT * uniform
             predicted = logits.argmax(dim=1)
             extra = {}
         loss.backward()
         optimizer.step()
-        accuracy = float((predicted == labels).float().mean())
+        accuracy = float((predicted[known] == labels[known]).float().mean()) if bool(known.any()) else 0.0
         return {"loss": float(loss.detach()), **extra, "acc": accuracy}
 
     def evaluate(self, epoch: int) -> dict[str, float]:
@@ -202,15 +228,20 @@ def build_task(
     metadata: dict[str, Any] | None = None,
     init_weights: str | Path | None = None,
     decoder_only: bool = False,
+    outliers: int = 0,
 ) -> ClassifierTask:
     """The task ``voxstudio train capsnet|baseline`` runs; seeds first so initial weights repeat.
 
     ``init_weights`` starts from trained weights (a stem); ``decoder_only``
     then refits only a capsule network's decoder (see the module docstring).
+    ``outliers`` > 0 asks for that many non-furniture shapes to be mixed into the
+    training set (add them with :func:`with_outliers`; recorded in the weights).
     """
     seed_everything(seed)
     info = {"batch_size": batch_size, "seed": seed, "train_samples": int(len(train_set.labels)),
             "test_samples": int(len(test_set.labels)) if test_set is not None else 0, **(metadata or {})}
+    if outliers:
+        info["outlier_samples"] = int(outliers)
     return ClassifierTask(
         kind,
         classes=list(train_set.classes),
@@ -224,3 +255,24 @@ def build_task(
         init_weights=init_weights,
         decoder_only=decoder_only,
     )
+
+
+def with_outliers(train_set: Any, count: int, seed: int = 0) -> Any:
+    """``train_set`` plus ``count`` non-furniture shapes labelled :data:`OUTLIER_LABEL`.
+
+    The shapes come from :mod:`voxstudio.data.procedural.outliers` (seeds offset by
+    ``seed`` so another run can draw other ones); the classes and resolution stay.
+    """
+    import dataclasses
+
+    import numpy as np
+
+    from voxstudio.data.procedural.outliers import generate_outlier
+
+    if count <= 0:
+        return train_set
+    start = 1_000_000 * (int(seed) + 1)
+    shapes = np.stack([generate_outlier(start + k, int(train_set.resolution)) for k in range(int(count))])
+    voxels = np.concatenate([np.asarray(train_set.voxels, dtype=bool), shapes])
+    labels = np.concatenate([np.asarray(train_set.labels, dtype=np.int64), np.full(count, OUTLIER_LABEL, np.int64)])
+    return dataclasses.replace(train_set, voxels=voxels, labels=labels)
