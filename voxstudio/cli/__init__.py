@@ -22,6 +22,7 @@ COMMAND_MODULES: tuple[str, ...] = (
     "view_cmd",
     "train_cmd",
     "evaluate_cmd",
+    "classify_cmd",
     "gui_cmd",
 )
 

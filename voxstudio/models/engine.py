@@ -49,10 +49,17 @@ CancelCallback = Callable[[], bool]
 class ClassifyResult:
     """Output of :meth:`VoxelEngine.classify`."""
 
-    probabilities: np.ndarray  # (C,) float32, sums to 1
+    probabilities: np.ndarray  # (C,) float32, sums to 1 (averaged over the yaw votes)
     reconstruction: np.ndarray  # (R, R, R) float32 in [0, 1]
     predicted: int
     poses: np.ndarray  # (C, D) float32 class-capsule pose vectors
+    presence: float = 1.0  # longest averaged class capsule: how strongly any class is there
+    none_of_these: bool = False  # presence below the calibrated threshold: no class fits
+
+    @property
+    def confidence(self) -> float:
+        """Confidence in the answer: the class's probability, or for "none of these" 1 - presence."""
+        return 1.0 - self.presence if self.none_of_these else float(self.probabilities[self.predicted])
 
 
 #: The procedural data set's classes (docs/architecture.md); used only if the data
@@ -257,28 +264,50 @@ class VoxelEngine:
 
     # ------------------------------------------------------------------ classification
 
+    @property
+    def none_threshold(self) -> float | None:
+        """Presence below which a shape is "none of these" (calibrated at training; None: never)."""
+        value = self.configs.get("capsnet", {}).get("none_threshold")
+        return None if value is None else float(value)
+
     def classify(self, grid: np.ndarray) -> ClassifyResult:
-        """Class probabilities, capsule poses and decoder reconstruction for one grid."""
+        """Class probabilities (voted over four yaws), capsule poses and reconstruction for one grid."""
+        from voxstudio.models.voting import is_none_of_these, vote
+
         classifier = self._require_classifier()
         x = self._prepare_grid(grid).unsqueeze(0)
         with torch.inference_mode():
-            out = _classifier_outputs(classifier, x)
-        probs = out["probabilities"][0].float().cpu().numpy()
-        probs = (probs / max(float(probs.sum()), 1e-12)).astype(np.float32)
+            votes = vote(classifier, x, reconstruct=True)
+        probs = votes.probabilities[0].float().cpu().numpy().astype(np.float32)
+        presence = float(votes.presence[0])
+        assert votes.reconstruction is not None and votes.poses is not None
         return ClassifyResult(
             probabilities=probs,
-            reconstruction=self._at_resolution(out["reconstruction"][0].float().cpu().numpy()),
+            reconstruction=self._at_resolution(torch.sigmoid(votes.reconstruction[0]).float().cpu().numpy()),
             predicted=int(probs.argmax()),
-            poses=out["poses"][0].float().cpu().numpy(),
+            poses=votes.poses[0].float().cpu().numpy(),
+            presence=presence,
+            none_of_these=is_none_of_these(presence, self.none_threshold),
         )
 
     def classify_batch(self, grids: np.ndarray) -> np.ndarray:
         """Predicted class ids for ``(B, R', R', R')`` grids (metrics; no reconstructions kept)."""
+        from voxstudio.models.voting import vote
+
         classifier = self._require_classifier()
         x = torch.stack([self._prepare_grid(g) for g in np.asarray(grids)])
         with torch.inference_mode():
-            out = _classifier_outputs(classifier, x)
-        return out["probabilities"].argmax(dim=1).cpu().numpy()
+            votes = vote(classifier, x)
+        return votes.probabilities.argmax(dim=1).cpu().numpy()
+
+    def presence(self, grids: np.ndarray) -> np.ndarray:
+        """How strongly any class is present in each of ``(B, R', R', R')`` grids (pose search, calibration)."""
+        from voxstudio.models.voting import vote
+
+        classifier = self._require_classifier()
+        x = torch.stack([self._prepare_grid(g) for g in np.asarray(grids)])
+        with torch.inference_mode():
+            return vote(classifier, x).presence.float().cpu().numpy()
 
     def decode_pose(self, pose: np.ndarray, class_id: int) -> np.ndarray:
         """The capsule decoder as a generator: one class-capsule pose -> ``(R,R,R)`` probabilities."""
@@ -469,18 +498,6 @@ def _random_classifier(classes: Sequence[str], resolution: int) -> tuple[nn.Modu
 
     model = build_classifier("capsnet", num_classes=len(classes), resolution=resolution)
     return model, {"kind": "capsnet", "model": model.config(), "classes": list(classes), "random_init": True}
-
-
-def _classifier_outputs(classifier: nn.Module, x: torch.Tensor) -> dict[str, torch.Tensor]:
-    """Capsule outputs as the engine reports them: normalised lengths, sigmoid reconstruction."""
-    from voxstudio.models.capsnet import class_probabilities
-
-    out = classifier(x)
-    return {
-        "probabilities": class_probabilities(out.lengths),
-        "reconstruction": torch.sigmoid(out.reconstruction),
-        "poses": out.poses,
-    }
 
 
 def _decode_pose(classifier: nn.Module, pose: torch.Tensor, class_id: int, num_classes: int) -> torch.Tensor:
