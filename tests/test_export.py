@@ -235,3 +235,49 @@ def test_export_killed_mid_write_never_leaves_a_partial_target(tmp_path: Path) -
     leftovers = sorted(p.name for p in tmp_path.iterdir() if p.name != "kept.stl")
     assert leftovers and all(n.startswith((".shape.stl.", ".kept.stl.")) and n.endswith(".tmp") for n in leftovers)
     assert all((tmp_path / n).stat().st_size > 0 for n in leftovers)  # killed with the data written
+
+
+def test_next_write_removes_temp_files_of_killed_writers_but_not_of_live_ones(tmp_path: Path) -> None:
+    """A SIGKILL leaves a hidden temp file; the next write into that folder removes it, while a
+    writer still running (holding its temp file's lock) is left alone."""
+    import signal
+    import subprocess
+    import sys
+
+    child = subprocess.Popen([sys.executable, "-c", _KILLED_CHILD, str(tmp_path / "shape.stl")],
+                             stdout=subprocess.PIPE, text=True)
+    try:
+        assert child.stdout is not None and child.stdout.readline().strip() == "written"
+        live = [p for p in tmp_path.iterdir() if p.name.startswith(".shape.stl.")]
+        assert len(live) == 1
+        export(tmp_path / "other.stl", chair_grid(16))  # a write while the child is still writing
+        assert live[0].exists(), "a live writer's temporary file was removed"
+    finally:
+        child.send_signal(signal.SIGKILL)
+        child.wait(timeout=30)
+    assert live[0].exists()  # killed: nothing cleaned up yet
+    unrelated = tmp_path / ".notes.txt.tmp"  # not an atomic_write name: never touched
+    unrelated.write_text("keep")
+    export(tmp_path / "other.stl", chair_grid(16))
+    assert not live[0].exists()
+    assert unrelated.exists()
+    assert sorted(p.name for p in tmp_path.iterdir()) == [".notes.txt.tmp", "other.stl"]
+
+
+def test_writing_onto_a_symlink_writes_through_it(tmp_path: Path) -> None:
+    """Documented choice (core/atomic.py): the link stays and the file it points to is replaced."""
+    real_dir = tmp_path / "real"
+    real_dir.mkdir()
+    real = real_dir / "shape.binvox"
+    export(real, np.zeros((8, 8, 8), bool))
+    link = tmp_path / "link.binvox"
+    link.symlink_to(real)
+    grid = chair_grid(16)
+    export(link, grid)
+    assert link.is_symlink() and link.resolve() == real.resolve()
+    assert (load_voxels(real, resolution=None) == grid).all()
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["link.binvox", "real"]
+    dangling = tmp_path / "dangling.npy"
+    dangling.symlink_to(real_dir / "new.npy")
+    export(dangling, grid)
+    assert dangling.is_symlink() and (real_dir / "new.npy").is_file()
