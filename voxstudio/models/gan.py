@@ -55,6 +55,12 @@ class GANConfig:
     discriminator: str = "conv"
 
     def __post_init__(self) -> None:
+        # Range-check first (configs come from gan.json): nothing is built from absurd numbers.
+        from voxstudio.models import check_model_config
+
+        if not isinstance(self.discriminator, str):
+            raise ValueError(f"discriminator must be a name, got {self.discriminator!r}")
+        check_model_config({k: v for k, v in asdict(self).items() if k != "discriminator"}, "GAN architecture")
         if self.resolution not in SUPPORTED_RESOLUTIONS:
             raise ValueError(f"resolution must be one of {SUPPORTED_RESOLUTIONS}, got {self.resolution}")
         if self.num_classes < 1:
@@ -156,27 +162,63 @@ class Generator(nn.Module):
         of the encoded training set. Stored as buffers ``latent_mean`` /
         ``latent_transform``, which exist only once set (training checkpoints
         stay as they were).
+
+        Either one Gaussian for all classes (``mean (D,)``, ``transform (D, D)``)
+        or one per class (``mean (C, D)``, ``transform (C, D, D)``): each class's
+        encoded shapes form their own cloud, and a shared fit puts many samples
+        of a class where none of its shapes are.
         """
-        d = self.latent_dim
-        mean = torch.as_tensor(mean, dtype=torch.float32).reshape(d)
-        transform = torch.as_tensor(transform, dtype=torch.float32).reshape(d, d)
+        d, c = self.latent_dim, self.num_classes
+        mean = torch.as_tensor(mean, dtype=torch.float32)
+        transform = torch.as_tensor(transform, dtype=torch.float32)
+        if mean.dim() == 2 or transform.dim() == 3:
+            mean, transform = mean.reshape(c, d), transform.reshape(c, d, d)
+        else:
+            mean, transform = mean.reshape(d), transform.reshape(d, d)
         device = self.project.weight.device
-        if hasattr(self, "latent_mean"):
+        if hasattr(self, "latent_mean") and self.latent_mean.shape == mean.shape:
             self.latent_mean.copy_(mean)
             self.latent_transform.copy_(transform)
         else:
+            for name in ("latent_mean", "latent_transform"):
+                if hasattr(self, name):
+                    delattr(self, name)
             self.register_buffer("latent_mean", mean.to(device))
             self.register_buffer("latent_transform", transform.to(device))
 
-    def decoder_latent(self, e: Tensor) -> Tensor:
-        """The latent the decoder sees for an input latent (identity without an affine)."""
+    @property
+    def per_class_latents(self) -> bool:
+        """Whether the latent affine is one Gaussian per class."""
+        return hasattr(self, "latent_mean") and self.latent_mean.dim() == 2
+
+    def decoder_latent(self, e: Tensor, y: Tensor | None = None) -> Tensor:
+        """The latent the decoder sees for an input latent (identity without an affine).
+
+        ``y`` (class ids, ``(B,)``) is needed only with a per-class affine.
+        """
         if not hasattr(self, "latent_mean"):
             return e
-        return self.latent_mean + e @ self.latent_transform.T
+        if self.latent_mean.dim() == 1:
+            return self.latent_mean + e @ self.latent_transform.T
+        if y is None:
+            raise ValueError("this generator maps latents per class: pass the class ids")
+        return self.latent_mean[y] + torch.einsum("bij,bj->bi", self.latent_transform[y], e)
+
+    def input_latent(self, decoder_latent: Tensor, y: Tensor | None = None) -> Tensor:
+        """Inverse of :meth:`decoder_latent` (e.g. to start inversion from an encoded shape)."""
+        if not hasattr(self, "latent_mean"):
+            return decoder_latent
+        if self.latent_mean.dim() == 1:
+            centred = (decoder_latent - self.latent_mean).T
+            return torch.linalg.solve(self.latent_transform, centred).T
+        if y is None:
+            raise ValueError("this generator maps latents per class: pass the class ids")
+        centred = (decoder_latent - self.latent_mean[y]).unsqueeze(-1)
+        return torch.linalg.solve(self.latent_transform[y], centred).squeeze(-1)
 
     def logits(self, z: Tensor, y: Tensor) -> Tensor:
         """Pre-sigmoid occupancy ``(B, R, R, R)``: used for BCE in latent inversion."""
-        z = self.decoder_latent(z)
+        z = self.decoder_latent(z, y)
         h = self.project(torch.cat([z, self.embed(y)], dim=1))
         h = h.view(z.shape[0], self.channels[0], 4, 4, 4)
         h = F.relu(self.project_norm(h, y))
@@ -317,13 +359,91 @@ def build_generator(config: GANConfig) -> Generator:
     )
 
 
+class CapsuleDiscriminator(nn.Module):
+    """Class-conditional critic built from a 3D capsule network with dynamic routing.
+
+    The original project's idea (a capsule network judging the generator's
+    shapes), made to work as a GAN critic:
+
+    * a spectrally normalised conv stem (stride 2 per stage, like :class:`Discriminator`)
+      down to ``8^3``, then primary capsules on a ``4^3`` lattice
+      (``primary_types`` x ``primary_dim``-D, squashed), as in
+      :class:`voxstudio.models.capsnet.CapsNet3D`;
+    * one vote matrix per (primary capsule, class capsule) and 3 iterations of
+      routing-by-agreement (:func:`voxstudio.models.capsnet.dynamic_routing`) to
+      one ``class_dim``-D capsule per class;
+    * the length of the requested class's capsule, in ``[0, 1)``, says "a real
+      shape of this class". It is returned as the score ``4 |v_y| - 2`` in
+      ``[-2, 2)`` so the GAN's hinge loss applies unchanged: the critic pushes
+      real shapes to ``|v_y| >= 0.75`` and generated ones to ``|v_y| <= 0.25``
+      (a linear margin loss, Sabour et al.'s m+ / m- with margins 0.75 / 0.25).
+
+    Spectral norm on the stem and primary convolutions bounds the critic's
+    slope the same way as for the conv critic; the squash bounds the score.
+    """
+
+    def __init__(
+        self,
+        num_classes: int,
+        resolution: int = 32,
+        channels: list[int] | None = None,
+        primary_types: int = 16,
+        primary_dim: int = 8,
+        class_dim: int = 16,
+        routing_iterations: int = 3,
+    ) -> None:
+        super().__init__()
+        self.num_classes = num_classes
+        self.resolution = resolution
+        chans = list(channels) if channels else list(reversed(default_channels(16, resolution)))
+        stages = num_stages(resolution)
+        if len(chans) != stages:
+            raise ValueError(f"resolution {resolution} needs {stages} channel entries")
+        layers: list[nn.Module] = []
+        c_in = 1
+        for c_out in chans[:-1]:  # stride-2 stages down to 8^3
+            layers += [spectral_norm(nn.Conv3d(c_in, c_out, 4, stride=2, padding=1)), nn.LeakyReLU(0.2)]
+            c_in = c_out
+        self.stem = nn.Sequential(*layers)
+        self.primary_types, self.primary_dim, self.class_dim = primary_types, primary_dim, class_dim
+        self.routing_iterations = routing_iterations
+        # 8^3 -> 4^3 primary capsule lattice; no activation: capsules are squashed.
+        self.primary = spectral_norm(nn.Conv3d(c_in, primary_types * primary_dim, 4, stride=2, padding=1))
+        self.num_primary = primary_types * 4**3
+        self.votes_weight = nn.Parameter(
+            torch.randn(self.num_primary, num_classes, class_dim, primary_dim) * (1.0 / math.sqrt(primary_dim))
+        )
+
+    def capsules(self, x: Tensor) -> Tensor:
+        """Class capsule vectors ``(B, C, class_dim)`` (length = presence)."""
+        from voxstudio.models.capsnet import dynamic_routing, squash
+
+        if x.dim() == 4:
+            x = x.unsqueeze(1)
+        h = self.primary(self.stem(x))  # (B, T*P, 4, 4, 4)
+        b = h.shape[0]
+        u = h.view(b, self.primary_types, self.primary_dim, -1).permute(0, 1, 3, 2).reshape(b, -1, self.primary_dim)
+        u = squash(u.float())
+        u_hat = torch.einsum("ncdp,bnp->bncd", self.votes_weight.float(), u)
+        v, _ = dynamic_routing(u_hat, self.routing_iterations)
+        return v
+
+    def forward(self, x: Tensor, y: Tensor) -> Tensor:
+        v = self.capsules(x)
+        length = v.norm(dim=-1).gather(1, y.view(-1, 1)).squeeze(1)
+        return 4.0 * length - 2.0
+
+
+DISCRIMINATORS = ("conv", "capsule")
+
+
 def build_discriminator(config: GANConfig) -> nn.Module:
-    """Discriminator selected by ``config.discriminator`` (only "conv" exists so far)."""
+    """Discriminator selected by ``config.discriminator``: "conv" (projection CNN) or "capsule"."""
     if config.discriminator == "conv":
         return Discriminator(config.num_classes, config.resolution, channels=config.d_channels)
     if config.discriminator == "capsule":
-        raise ValueError("the capsule discriminator is not implemented yet; use discriminator 'conv'")
-    raise ValueError(f"unknown discriminator kind {config.discriminator!r} (expected 'conv')")
+        return CapsuleDiscriminator(config.num_classes, config.resolution, channels=config.d_channels)
+    raise ValueError(f"unknown discriminator kind {config.discriminator!r} (expected one of {DISCRIMINATORS})")
 
 
 # ---------------------------------------------------------------------------- losses / EMA
