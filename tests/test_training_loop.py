@@ -148,3 +148,77 @@ def test_data_order_depends_only_on_seed_and_epoch() -> None:
     assert sorted(a.tolist()) == list(range(50))
     assert not torch.equal(a, epoch_permutation(3, 2, 50))
     assert not torch.equal(a, epoch_permutation(4, 1, 50))
+
+
+# --------------------------------------------------------------------------- issue 14: checkpoints checked up front
+
+
+@pytest.mark.parametrize("resume", [False, True])
+def test_checkpoint_path_that_is_a_directory_fails_before_training(tmp_path: Path, resume: bool) -> None:
+    (tmp_path / CHECKPOINT_NAME).mkdir()
+    task = TinyTask()
+    with pytest.raises(CheckpointError, match="is a directory, not a checkpoint file"):
+        _fit(task, tmp_path, epochs=1, resume=resume)
+    assert task.steps_seen == []  # nothing trained (it used to train an epoch, then die at save)
+
+
+@pytest.mark.skipif(not hasattr(__import__("os"), "mkfifo"), reason="needs os.mkfifo")
+def test_fifo_checkpoint_is_refused_without_hanging(tmp_path: Path) -> None:
+    import os
+
+    from test_hardening_io import finishes
+
+    os.mkfifo(tmp_path / CHECKPOINT_NAME)
+    with pytest.raises(CheckpointError, match="not a regular file"):
+        finishes(lambda: load_checkpoint(tmp_path / CHECKPOINT_NAME))
+    task = TinyTask()
+    with pytest.raises(CheckpointError, match="not a regular file"):
+        finishes(lambda: _fit(task, tmp_path, epochs=1, resume=True))
+    assert task.steps_seen == []
+
+
+def _drop_batch_size(c: dict) -> None:
+    del c["batch_size"]
+
+
+def _bad_rng(c: dict) -> None:
+    c["rng"][0]["numpy"]["keys"] = torch.zeros(3, dtype=torch.int64)
+
+
+def _bad_optimizer(c: dict) -> None:
+    name = next(iter(c["optimizers"]))
+    c["optimizers"][name]["param_groups"] = 5
+
+
+def _foreign_optimizer_state(c: dict) -> None:
+    name = next(iter(c["optimizers"]))
+    c["optimizers"][name]["param_groups"][0]["params"] = [0]  # one parameter where the model has more
+
+
+@pytest.mark.parametrize(
+    ("damage", "fragment"),
+    [
+        (_drop_batch_size, "missing 'batch_size'"),
+        (lambda c: c.update(epoch="1"), "'epoch' must be an integer >= 0"),
+        (lambda c: c.update(global_step=-3), "'global_step' must be an integer >= 0"),
+        (lambda c: c.update(seed=True), "'seed' must be an integer"),
+        (lambda c: c.update(modules=[1, 2]), "'modules' must map"),
+        (lambda c: c["modules"].update(model={"w": 1.5}), "module 'model' is not a state dict"),
+        (_bad_optimizer, "is not an optimizer state"),
+        (lambda c: c.update(rng=[{}]), "random-generator state 0 is not|bad 'torch'"),
+        (_bad_rng, "bad 'numpy' state"),
+        (lambda c: c.update(metrics={"loss": "low"}), "'metrics' must map names to numbers"),
+        (_foreign_optimizer_state, "optimizer or task state does not fit"),
+    ],
+)
+def test_malformed_checkpoint_is_a_checkpoint_error_before_training(tmp_path: Path, damage, fragment: str) -> None:
+    _fit(TinyTask(), tmp_path, epochs=1)
+    path = tmp_path / CHECKPOINT_NAME
+    checkpoint = torch.load(path, weights_only=True)
+    damage(checkpoint)
+    torch.save(checkpoint, path)
+    task = TinyTask()
+    with pytest.raises(CheckpointError, match=fragment) as error:
+        _fit(task, tmp_path, epochs=2, resume=True)
+    assert str(error.value).startswith(str(path))
+    assert task.steps_seen == []

@@ -48,6 +48,7 @@ from voxstudio.training.checkpoint import (
     CHECKPOINT_FORMAT,
     CHECKPOINT_NAME,
     CheckpointError,
+    check_checkpoint_target,
     capture_rng,
     cpu_state_dict,
     derive_seed,
@@ -202,13 +203,22 @@ class _Run:
                     f"{self.checkpoint_path}: holds optimizers {sorted(checkpoint['optimizers'])}, "
                     f"task has {sorted(self.optimizers)}"
                 )
-            for name, optimizer in self.optimizers.items():
-                optimizer.load_state_dict(checkpoint["optimizers"][name])
-            if checkpoint.get("extra") is not None and hasattr(self.task, "load_extra_state"):
-                self.task.load_extra_state(checkpoint["extra"])
+            try:
+                for name, optimizer in self.optimizers.items():
+                    optimizer.load_state_dict(checkpoint["optimizers"][name])
+                if checkpoint.get("extra") is not None and hasattr(self.task, "load_extra_state"):
+                    self.task.load_extra_state(checkpoint["extra"])
+            except (KeyError, TypeError, ValueError, RuntimeError, IndexError) as error:
+                raise CheckpointError(
+                    f"{self.checkpoint_path}: optimizer or task state does not fit this run "
+                    f"({type(error).__name__}: {error})"
+                ) from None
             states = checkpoint["rng"]
             if len(states) == self.ctx.world_size:
-                restore_rng(states[self.ctx.rank], self.ctx.device)
+                try:
+                    restore_rng(states[self.ctx.rank], self.ctx.device)
+                except (TypeError, ValueError, RuntimeError) as error:
+                    raise CheckpointError(f"{self.checkpoint_path}: unusable random-generator state ({error})") from None
             else:
                 # Another process count: per-rank streams cannot be matched up,
                 # so derive fresh ones from the position in the run.
@@ -218,6 +228,9 @@ class _Run:
         return checkpoint
 
     def _load_resume_checkpoint(self) -> dict[str, Any] | None:
+        if self.out_dir.exists() and not self.out_dir.is_dir():
+            raise TrainingError(f"{self.out_dir}: is not a folder; choose another output folder")
+        check_checkpoint_target(self.checkpoint_path)  # a directory there fails now, not at the first save
         exists = self.checkpoint_path.is_file()
         if not self.resume:
             if exists:
