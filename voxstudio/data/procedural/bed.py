@@ -7,7 +7,7 @@ from voxstudio.data.procedural.common import leg
 
 
 def bed(b: Builder) -> None:
-    """Single to king beds, 1.95-2.2 m long, frame ~0.25-0.45 m, headboard ~0.8-1.3 m."""
+    """Single to king beds and bunk beds, 1.95-2.2 m long, frame ~0.25-0.45 m, headboard ~0.8-1.3 m."""
     length = b.u(1.95, 2.25)
     width = b.choice((b.u(0.9, 1.05), b.u(1.35, 1.6), b.u(1.6, 2.0)), (0.25, 0.4, 0.35))
     hx, hy = width / 2, length / 2
@@ -77,6 +77,22 @@ def bed(b: Builder) -> None:
     if b.chance(0.3):
         top = frame_top + mattress_t
         b.box(-hx - 0.02, hx + 0.02, -hy - 0.02, y_head - b.u(0.4, 0.7), top - 0.15, top + 0.04, radius=0.02)
+    # bunk bed: a second frame and mattress above on tall corner posts, with a ladder
+    if b.chance(0.08):
+        upper = frame_top + mattress_t + b.u(0.75, 0.95)
+        post_t = b.u(0.05, 0.08)
+        for sx in (-1, 1):
+            for y in (-hy, y_head):
+                b.box(sx * hx - post_t / 2, sx * hx + post_t / 2, y - post_t / 2, y + post_t / 2, 0.0,
+                      upper + mattress_t + 0.25)
+        b.box(-hx, hx, -hy, y_head, upper - 0.12, upper)
+        b.box(-hx + inset, hx - inset, -hy + inset, y_head - inset, upper, upper + mattress_t, radius=0.04)
+        for sx in (-1, 1):  # guard rails along the upper bunk
+            b.box(sx * hx - 0.02, sx * hx + 0.02, -hy, y_head, upper + mattress_t + 0.1, upper + mattress_t + 0.2,
+                  droppable=True)
+        lx = b.choice((-1, 1)) * (hx - 0.3)
+        for dx in (-0.2, 0.2):
+            b.box(lx + dx - 0.02, lx + dx + 0.02, -hy - 0.06, -hy - 0.02, 0.0, upper + 0.05)
     # canopy / four-poster
     if b.chance(0.05):
         post_h = b.u(1.8, 2.1)

@@ -16,12 +16,32 @@ def _top(b: Builder, hx: float, hy: float, z: float, thickness: float, overhang:
           radius=b.choice((0.0, thickness * 0.3)))
 
 
+def _bedside_table(b: Builder, hx: float, hy: float, height: float) -> None:
+    """Open bedside table: a top with one drawer box under it on four legs, maybe a low shelf."""
+    top_t = b.u(0.02, 0.04)
+    leg_t = b.u(0.03, 0.05)
+    b.box(-hx, hx, -hy, hy, height - top_t, height)
+    drawer_h = b.u(0.1, 0.18)
+    b.box(-hx + 0.01, hx - 0.01, -hy + 0.01, hy - 0.01, height - top_t - drawer_h, height - top_t)
+    handle(b, 0.0, -hy + 0.01, height - top_t - drawer_h / 2, b.choice(("knob", "bar", "none")), 0.08)
+    for sx in (-1, 1):
+        for sy in (-1, 1):
+            x, y = sx * (hx - leg_t / 2 - 0.01), sy * (hy - leg_t / 2 - 0.01)
+            b.box(x - leg_t / 2, x + leg_t / 2, y - leg_t / 2, y + leg_t / 2, 0.0, height - top_t)
+    if b.chance(0.6):
+        shelf_z = b.u(0.06, 0.2)
+        b.box(-hx + 0.01, hx - 0.01, -hy + 0.01, hy - 0.01, shelf_z, shelf_z + 0.02)
+
+
 def night_stand(b: Builder) -> None:
     """Bedside cabinet ~0.4-0.6 m wide, ~0.45-0.65 m tall; drawers, a niche or a door."""
     width = b.u(0.4, 0.6)
     depth = b.u(0.33, 0.48)
     height = b.u(0.45, 0.66)
     hx, hy = width / 2, depth / 2
+    if b.chance(0.15):
+        _bedside_table(b, hx, hy, height)
+        return
     base_kind = b.choice(("legs", "plinth", "none", "feet"), (0.45, 0.25, 0.2, 0.1))
     base_h = {"legs": b.u(0.06, 0.2), "plinth": b.u(0.03, 0.08), "none": 0.0, "feet": b.u(0.03, 0.06)}[base_kind]
     z0 = base_support(b, hx, hy, base_kind, base_h, leg_t=b.u(0.025, 0.04))
