@@ -275,3 +275,121 @@ def test_broken_gltf_never_loads_a_sibling_model(tmp_path: Path) -> None:
         with pytest.raises(VoxelFileError, match="not valid JSON") as caught:
             load_voxels(broken, resolution=RESOLUTION)
         assert caught.value.path == broken
+
+
+# --------------------------------------------------------------------------- issue 14: glTF, .off, .npz, weights
+
+SMALL_SETTINGS = settings(FUZZ_SETTINGS, max_examples=max(10, EXAMPLES // 8), deadline=5000)
+
+_GLTF_TREE = __import__("json").loads(VALID[".gltf"])
+
+
+def _json_values() -> st.SearchStrategy:
+    leaves = st.one_of(st.none(), st.booleans(), st.integers(-(2**40), 2**40), st.floats(allow_nan=False),
+                       st.text(max_size=12), st.sampled_from(["x.bin", "../x.bin", "/etc/passwd", "data:,", "%2e%2e/x"]))
+    return st.recursive(leaves, lambda inner: st.one_of(st.lists(inner, max_size=4),
+                                                        st.dictionaries(st.text(max_size=8), inner, max_size=4)),
+                        max_leaves=12)
+
+
+@SMALL_SETTINGS
+@given(data=st.data())
+def test_gltf_with_fuzzed_json_fields(workdir: Path, data: st.DataObject) -> None:
+    """Replace one field anywhere in a valid glTF tree (accessor counts, buffer uris, indices...)."""
+    import copy
+    import json
+
+    tree = copy.deepcopy(_GLTF_TREE)
+    containers: list = []
+    stack = [tree]
+    while stack:
+        item = stack.pop()
+        if isinstance(item, dict):
+            containers += [(item, key) for key in item]  # data: uris too (-> file names, ../, FIFOs...)
+            stack += list(item.values())
+        elif isinstance(item, list):
+            containers += [(item, index) for index in range(len(item))]
+            stack += item
+    for _ in range(data.draw(st.integers(1, 3))):
+        parent, key = data.draw(st.sampled_from(containers))
+        parent[key] = data.draw(_json_values())
+    _check(workdir, json.dumps(tree).encode(), ".gltf")
+
+
+@SMALL_SETTINGS
+@given(data=st.data())
+def test_gltf_with_external_buffer_mutated(workdir: Path, data: st.DataObject) -> None:
+    """The buffer file beside a .gltf is hostile too (truncated, flipped, padded)."""
+    import trimesh
+
+    files = trimesh.creation.box(extents=(1, 2, 3)).export(file_type="gltf")
+    names = sorted(n for n in files if n != "model.gltf")
+    target = data.draw(st.sampled_from(names))
+    for name, blob in files.items():
+        (workdir / name).write_bytes(data.draw(mutated(blob)) if name == target else blob)
+    _check(workdir, files["model.gltf"], ".gltf")
+
+
+@SMALL_SETTINGS
+@given(
+    counts=st.tuples(st.integers(-3, 12), st.integers(-3, 12)),
+    lines=st.lists(st.lists(st.one_of(st.integers(-3, 12).map(str), st.sampled_from(["0.5", "nan", "-1e308", "x", "4"])),
+                            max_size=7).map(" ".join), max_size=20),
+    magic=st.sampled_from(["OFF", "COFF", "NOFF", "OFF3 1 0", "off", ""]),
+)
+def test_off_token_fuzz(workdir: Path, counts: tuple[int, int], lines: list[str], magic: str) -> None:
+    """Arbitrary count lines and vertex/face lines: a mesh only when the counts match what is there."""
+    _check(workdir, (f"{magic}\n{counts[0]} {counts[1]} 0\n" + "\n".join(lines) + "\n").encode(), ".off")
+
+
+def _weights_seed(folder: Path) -> Path:
+    import torch
+
+    from voxstudio.models.weights import save_weights
+
+    torch.manual_seed(0)
+    model = torch.nn.Sequential(torch.nn.Linear(3, 4), torch.nn.BatchNorm1d(4))
+    save_weights(folder / "net", model, {"kind": "baseline", "model": {"num_classes": 2}})
+    return folder / "net"
+
+
+def _check_weights(stem: Path) -> None:
+    from voxstudio.models import load_classifier
+    from voxstudio.models.weights import WeightsError, load_weights
+
+    for call in (load_weights, load_classifier):
+        try:
+            call(stem)
+        except WeightsError as error:
+            assert error.path is not None and error.path.parent == stem.parent
+        except Exception as error:  # noqa: BLE001 - anything else is the bug we look for
+            raise AssertionError(f"{call.__name__} raised {type(error).__name__}: {error}") from error
+
+
+@SMALL_SETTINGS
+@given(data=st.data(), keep_checksum_valid=st.booleans())
+def test_mutated_safetensors(tmp_path_factory: pytest.TempPathFactory, data: st.DataObject,
+                             keep_checksum_valid: bool) -> None:
+    """Mutated tensors; with the checksum updated too, so the checks behind it are reached."""
+    import hashlib
+    import json
+
+    stem = _weights_seed(tmp_path_factory.mktemp("weights"))
+    tensors, config = stem.with_suffix(".safetensors"), stem.with_suffix(".json")
+    payload = data.draw(mutated(tensors.read_bytes()))
+    tensors.write_bytes(payload)
+    if keep_checksum_valid:
+        meta = json.loads(config.read_text())
+        meta["weights_file"]["sha256"] = hashlib.sha256(payload).hexdigest()
+        meta["weights_file"]["bytes"] = len(payload)
+        config.write_text(json.dumps(meta))
+    _check_weights(stem)
+
+
+@SMALL_SETTINGS
+@given(data=st.data())
+def test_mutated_weights_config(tmp_path_factory: pytest.TempPathFactory, data: st.DataObject) -> None:
+    stem = _weights_seed(tmp_path_factory.mktemp("config"))
+    config = stem.with_suffix(".json")
+    config.write_bytes(data.draw(mutated(config.read_bytes())))
+    _check_weights(stem)

@@ -344,11 +344,15 @@ def _ordered_classes(names: Iterable[str]) -> list[str]:
 
 
 def _voxelise_one(task: tuple[str, int, str]) -> tuple[np.ndarray | None, str | None]:
-    from voxstudio.core.io import load_voxels
+    """One file through the app's classification load path (oriented, framed, filled)."""
+    from voxstudio.core.io.prepare import prepare_shape
 
     path, resolution, up = task
     try:
-        return load_voxels(path, resolution, up=up), None
+        prepared = prepare_shape(path, resolution, up)
+        if prepared.candidates:  # no convention and no classifier here: the first upright pose
+            prepared.choose(0, "importer default")
+        return prepared.grid, None
     except VoxelFileError as error:
         return None, str(error)
     except (OSError, ValueError, MemoryError) as error:  # loaders should wrap these; never fatal here
@@ -425,7 +429,7 @@ def import_modelnet(
     workers: int | None = 1,
     progress: bool = True,
 ) -> ImportReport:
-    """Import a ModelNet tree ``SRC/<class>/{train,test}/*.off`` (z-up meshes), voxelised."""
+    """Import a ModelNet tree ``SRC/<class>/{train,test}/*.off`` (z-up meshes), voxelised like the app does."""
     src = _require_dir(src_dir)
     entries: list[tuple[str, str, Path]] = []
     for class_dir in sorted(p for p in src.iterdir() if p.is_dir()):
@@ -454,7 +458,7 @@ def import_shapenet(
     workers: int | None = 1,
     progress: bool = True,
 ) -> ImportReport:
-    """Import ShapeNet-style ``.binvox`` files (y-up) into a dataset.
+    """Import ShapeNet-style ``.binvox`` files (y up, front -z) into a dataset, framed like the app frames files.
 
     Accepted layouts, per class folder (a name, or a ShapeNetCore synset id that
     is mapped through :data:`SHAPENET_SYNSETS`):
