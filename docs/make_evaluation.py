@@ -215,7 +215,8 @@ def evaluate_meshbuilt(ev: Evaluation) -> None:
     from voxstudio.core.io import load_voxels
     from voxstudio.data.dataset import load_split
     from voxstudio.models import load_classifier
-    from voxstudio.training.evaluate import evaluate_classifier, predict, resolve_weights, save_confusion_png
+    from voxstudio.models.voting import YAW_VOTES
+    from voxstudio.training.evaluate import classify, evaluate_classifier, resolve_weights, save_confusion_png
 
     o = ev.options
     with tempfile.TemporaryDirectory() as tmp:
@@ -240,9 +241,12 @@ def evaluate_meshbuilt(ev: Evaluation) -> None:
             save_confusion_png(o.images / name, report)
             ev.images[f"meshbuilt_confusion_{kind}"] = name
             model, config = load_classifier(resolve_weights(o.weights, kind), device=o.device)
-            predicted, probabilities = predict(model, held_out.voxels, device=o.device)
-            for row, p, probs in zip(rows, predicted, probabilities):
-                row[kind] = config["classes"][int(p)]
+            # as the evaluator (and the app) answers: voted over four yaws, "none of these" below the threshold
+            result = classify(model, held_out.voxels, device=o.device, votes=YAW_VOTES)
+            threshold = config.get("none_threshold")
+            for row, p, probs, presence in zip(rows, result.predicted, result.probabilities, result.presence):
+                none = threshold is not None and presence < float(threshold)
+                row[kind] = "none of these" if none else config["classes"][int(p)]
                 row[f"{kind}_confidence"] = float(probs[int(p)])
             print(f"{kind}: {100 * report.accuracy:.1f}% on {report.num_samples} mesh-built shapes", flush=True)
         ev.meshbuilt_rows = rows

@@ -25,7 +25,15 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         "per-class accuracy and the confusion matrix.",
     )
     parser.add_argument("model", choices=MODELS, help="which model the weights are for")
-    parser.add_argument("--data", type=Path, required=True, metavar="DIR", help="dataset folder")
+    parser.add_argument("--data", type=Path, default=None, metavar="DIR", help="dataset folder")
+    parser.add_argument("--files", type=Path, default=None, metavar="DIR",
+                        help="classifiers: a folder of real files as <class>/<file> (any supported format), "
+                        "classified as the app loads them (instead of --data)")
+    parser.add_argument("--up", choices=("auto", "z", "y"), default="auto",
+                        help="with --files: up axis (default: auto, by file type and name)")
+    parser.add_argument("--calibrate", action="store_true",
+                        help="classifiers with --data: set the 'none of these' threshold on the test split and "
+                        "held-out non-furniture shapes, and write it into the weights JSON")
     parser.add_argument("--weights", type=Path, default=None, metavar="DIR_OR_STEM",
                         help="a run or weights folder (uses <model>.safetensors in it) or a weights file / stem "
                         "(default: the shipped weights)")
@@ -50,13 +58,35 @@ def run(args: argparse.Namespace) -> int:
     if args.threads:
         torch.set_num_threads(args.threads)
     weights = args.weights if args.weights is not None else weights_dir()
+    if (args.data is None) == (args.files is None) or (args.model == "gan" and args.files is not None):
+        print("voxstudio: error: give --data DIR (a dataset) or, for capsnet/baseline, --files DIR", file=sys.stderr)
+        return 2
+    if args.calibrate and (args.model == "gan" or args.data is None):
+        print("voxstudio: error: --calibrate needs a classifier and --data", file=sys.stderr)
+        return 2
     try:
         if args.model == "gan":
             return _evaluate_gan(args, weights)
-        from voxstudio.training.evaluate import evaluate_classifier, save_confusion_png, save_report_json
+        from voxstudio.training.evaluate import (
+            evaluate_classifier,
+            evaluate_files,
+            resolve_weights,
+            save_confusion_png,
+            save_report_json,
+        )
 
-        report = evaluate_classifier(args.model, args.data, weights, device=args.device,
-                                     batch_size=args.batch_size, split=args.split)
+        if args.calibrate:
+            from voxstudio.training.calibration import calibrate_weights
+
+            result = calibrate_weights(resolve_weights(weights, args.model), args.data, device=args.device)
+            print(f"none-of-these threshold {result.threshold:.4f}: keeps {100 * result.furniture_kept:.1f}% of "
+                  f"{result.furniture} test shapes, refuses {100 * result.outliers_refused:.1f}% of "
+                  f"{result.outliers} non-furniture shapes (written to the weights JSON)")
+        if args.files is not None:
+            report = evaluate_files(args.model, args.files, weights, device=args.device, up=args.up)
+        else:
+            report = evaluate_classifier(args.model, args.data, weights, device=args.device,
+                                         batch_size=args.batch_size, split=args.split)
     except (WeightsError, DeviceError) as error:
         print(f"voxstudio: error: {error}", file=sys.stderr)
         return 2

@@ -39,6 +39,10 @@ class ClassifierReport:
     #: Capsule networks: mean voxel IoU of the decoder's reconstructions (overall, per class).
     reconstruction_iou: float | None = None
     reconstruction_iou_per_class: np.ndarray | None = None
+    #: Shapes answered "none of these", per true class (counted as wrong), when a threshold is set.
+    rejected: np.ndarray | None = None
+    #: ``voxstudio evaluate --files``: one entry per file (file, true class, answer, confidence, error).
+    files: list[dict[str, Any]] | None = None
 
     def to_dict(self) -> dict[str, Any]:
         extra: dict[str, Any] = {}
@@ -50,6 +54,10 @@ class ClassifierReport:
                     for name, value in zip(self.classes, self.reconstruction_iou_per_class)
                 },
             }
+        if self.rejected is not None:
+            extra["none_of_these"] = {name: int(n) for name, n in zip(self.classes, self.rejected)}
+        if self.files is not None:
+            extra["files"] = self.files
         return {**self._core_dict(), **extra}
 
     def _core_dict(self) -> dict[str, Any]:
@@ -88,11 +96,18 @@ class ClassifierReport:
             lines += ["", f"reconstruction IoU (decoder, predicted class): {self.reconstruction_iou:.3f}",
                       f"  {per_class}"]
         lines += ["", "confusion matrix (rows: true class, columns: predicted):"]
-        short = [_abbreviation(name) for name in self.classes]
+        short = [_abbreviation(name) for name in self.classes] + (["none"] if self.rejected is not None else [])
         cell = max(len(str(int(self.confusion.max(initial=0)))), *(len(s) for s in short)) + 2
         lines.append(" " * (width + 2) + "".join(f"{s:>{cell}}" for s in short))
-        for name, row in zip(self.classes, self.confusion):
-            lines.append(f"  {name:<{width}}" + "".join(f"{int(v):>{cell}}" for v in row))
+        for index, (name, row) in enumerate(zip(self.classes, self.confusion)):
+            values = [*row, self.rejected[index]] if self.rejected is not None else list(row)
+            lines.append(f"  {name:<{width}}" + "".join(f"{int(v):>{cell}}" for v in values))
+        for entry in self.files or []:
+            if entry.get("error"):
+                lines.append(f"unreadable: {entry['file']}: {entry['error']}")
+            elif entry["predicted"] != entry["class"]:
+                lines.append(f"wrong: {entry['file']} ({entry['class']}) -> {entry['predicted'] or 'none of these'}"
+                             f" {100 * entry['confidence']:.0f}%")
         return "\n".join(lines)
 
     def format_markdown(self) -> str:
@@ -115,32 +130,46 @@ class Predictions:
     #: (N,) voxel IoU of the capsule decoder's reconstruction (masked by the
     #: predicted class, as the GUI shows it); None for networks without a decoder.
     reconstruction_iou: np.ndarray | None
+    #: (N,) how strongly any class is there (longest capsule / top softmax), for "none of these".
+    presence: np.ndarray | None = None
 
 
-def classify(model: nn.Module, voxels: Any, batch_size: int = 64, device: torch.device | str = "cpu") -> Predictions:
+def classify(model: nn.Module, voxels: Any, batch_size: int = 64, device: torch.device | str = "cpu",
+             votes: int = 1) -> Predictions:
     """Classify (N, R, R, R) voxels in batches: capsule lengths normalised, or a CNN softmax.
 
-    The model is put in eval mode (and back); data moves to ``device`` one
-    batch at a time.
+    ``votes`` > 1 averages that many yaws (:func:`voxstudio.models.voting.vote`), as
+    the app does; training's per-epoch check uses one pose to stay cheap. The
+    model is put in eval mode (and back); data moves to ``device`` one batch at a
+    time. ``presence`` (how strongly any class is there) is kept for rejection.
     """
     from voxstudio.models.capsnet import CapsNet3D, class_probabilities, reconstruction_iou
+    from voxstudio.models.voting import vote
 
     device = torch.device(device)
     data = voxels if isinstance(voxels, torch.Tensor) else torch.as_tensor(np.asarray(voxels))
     is_capsnet = isinstance(model, CapsNet3D)
     was_training = model.training
     model.eval()
-    probabilities, ious = [], []
+    probabilities, ious, presence = [], [], []
     try:
         with torch.no_grad():
             for start in range(0, len(data), batch_size):
                 batch = data[start:start + batch_size].to(device).float()
+                if votes > 1:
+                    voted = vote(model, batch, votes)
+                    probabilities.append(voted.probabilities.cpu())
+                    presence.append(voted.presence.cpu())
                 if is_capsnet:
                     output = model(batch)
-                    probabilities.append(class_probabilities(output.lengths).cpu())
+                    if votes <= 1:
+                        probabilities.append(class_probabilities(output.lengths).cpu())
+                        presence.append(output.lengths.max(dim=1).values.cpu())
                     ious.append(reconstruction_iou(output.reconstruction, batch).cpu())
-                else:
-                    probabilities.append(torch.softmax(model(batch), dim=1).cpu())
+                elif votes <= 1:
+                    softmax = torch.softmax(model(batch), dim=1)
+                    probabilities.append(softmax.cpu())
+                    presence.append(softmax.max(dim=1).values.cpu())
     finally:
         model.train(was_training)
     if probabilities:
@@ -148,14 +177,16 @@ def classify(model: nn.Module, voxels: Any, batch_size: int = 64, device: torch.
     else:
         probs = np.zeros((0, 0), np.float32)
     iou = (torch.cat(ious).numpy() if ious else np.zeros(0, np.float32)) if is_capsnet else None
-    return Predictions(probs.argmax(axis=1).astype(np.int64) if len(probs) else np.zeros(0, np.int64), probs, iou)
+    present = torch.cat(presence).numpy() if presence else np.zeros(0, np.float32)
+    return Predictions(probs.argmax(axis=1).astype(np.int64) if len(probs) else np.zeros(0, np.int64), probs, iou,
+                       present)
 
 
 def predict(
-    model: nn.Module, voxels: Any, batch_size: int = 64, device: torch.device | str = "cpu"
+    model: nn.Module, voxels: Any, batch_size: int = 64, device: torch.device | str = "cpu", votes: int = 1
 ) -> tuple[np.ndarray, np.ndarray]:
     """Predicted class ids (N,) and class probabilities (N, C); see :func:`classify`."""
-    result = classify(model, voxels, batch_size, device)
+    result = classify(model, voxels, batch_size, device, votes)
     return result.predicted, result.probabilities
 
 
@@ -172,12 +203,17 @@ def evaluate_classifier(
     device: str | torch.device = "auto",
     batch_size: int = 64,
     split: str = "test",
+    votes: int | None = None,
 ) -> ClassifierReport:
     """Load ``kind`` weights, classify the ``split`` of ``data_dir``, and report.
 
-    Raises :class:`WeightsError` for unusable weights or weights trained on
-    other classes than the dataset has.
+    Shapes are voted over four yaws (``votes``) and answered "none of these"
+    below the weights' calibrated threshold, as in the app; such answers count
+    as wrong and are reported per class. Raises :class:`WeightsError` for
+    unusable weights or weights trained on other classes than the dataset has.
     """
+    from voxstudio.models.voting import YAW_VOTES
+
     if kind not in CLASSIFIER_KINDS:
         raise ValueError(f"unknown classifier {kind!r}: choose one of {', '.join(CLASSIFIER_KINDS)}")
     from voxstudio.data.dataset import load_split
@@ -198,9 +234,16 @@ def evaluate_classifier(
         from voxstudio.core.grid import resize
 
         voxels = np.stack([resize(grid, resolution) for grid in voxels]) if len(voxels) else voxels
-    result = classify(model, voxels, batch_size=batch_size, device=target)
+    result = classify(model, voxels, batch_size=batch_size, device=target,
+                      votes=YAW_VOTES if votes is None else votes)
     predicted = result.predicted
-    confusion = confusion_matrix(predicted, dataset.labels, len(classes))
+    threshold = config.get("none_threshold")
+    rejected = None
+    if threshold is not None and result.presence is not None:
+        none = result.presence < float(threshold)
+        rejected = np.bincount(dataset.labels[none], minlength=len(classes)).astype(np.int64)
+        predicted = np.where(none, -1, predicted)
+    confusion = confusion_matrix(predicted[predicted >= 0], dataset.labels[predicted >= 0], len(classes))
     iou_per_class = None
     if result.reconstruction_iou is not None:
         iou_per_class = np.array(
@@ -211,7 +254,7 @@ def evaluate_classifier(
         kind=kind,
         classes=classes,
         accuracy=accuracy(predicted, dataset.labels),
-        per_class=per_class_accuracy(confusion),
+        per_class=per_class_accuracy(confusion, rejected),
         confusion=confusion,
         num_samples=int(len(dataset.labels)),
         weights=str(stem),
@@ -219,6 +262,7 @@ def evaluate_classifier(
         split=split,
         reconstruction_iou=None if result.reconstruction_iou is None else float(result.reconstruction_iou.mean()),
         reconstruction_iou_per_class=iou_per_class,
+        rejected=rejected,
     )
 
 
@@ -280,3 +324,66 @@ def _font(image_font: Any, size: int) -> Any:
 def _abbreviation(name: str) -> str:
     parts = name.replace("-", "_").split("_")
     return "".join(p[0] for p in parts).upper() if len(parts) > 1 else name[:4]
+
+
+def evaluate_files(
+    kind: str,
+    files_dir: str | Path,
+    weights: str | Path,
+    device: str | torch.device = "auto",
+    up: str = "auto",
+) -> ClassifierReport:
+    """Classify every file under ``files_dir/<class>/`` as users load them and report.
+
+    Files go through the app's load path (orientation by convention, re-framing,
+    four-yaw voting, "none of these"), so the figure is what a user would see. A
+    "none of these" answer counts as wrong; an unreadable file is listed and not
+    counted. Class folders must be classes of the weights.
+    """
+    from voxstudio.core.io.registry import MESH_EXTENSIONS, VOXEL_EXTENSIONS
+    from voxstudio.models.file_classifier import FileClassifier
+
+    if kind not in CLASSIFIER_KINDS:
+        raise ValueError(f"unknown classifier {kind!r}: choose one of {', '.join(CLASSIFIER_KINDS)}")
+    root = Path(files_dir)
+    if not root.is_dir():
+        raise WeightsError(root, "not a folder of <class>/<file> files")
+    stem = resolve_weights(weights, kind)
+    classifier = FileClassifier.from_weights(stem, device=str(device))
+    classes = classifier.classes
+    known = set(VOXEL_EXTENSIONS + MESH_EXTENSIONS)
+    folders = sorted(p for p in root.iterdir() if p.is_dir())
+    unknown = [p.name for p in folders if p.name not in classes]
+    if unknown:
+        raise WeightsError(root, f"class folders {unknown} are not classes of {stem} ({', '.join(classes)})")
+    confusion = np.zeros((len(classes), len(classes)), np.int64)
+    rejected = np.zeros(len(classes), np.int64)
+    entries: list[dict[str, Any]] = []
+    for folder in folders:
+        truth = classes.index(folder.name)
+        for path in sorted(p for p in folder.rglob("*") if p.is_file() and p.suffix.lower() in known):
+            result = classifier.classify_path(path, up)
+            entries.append({"file": str(path.relative_to(root)), "class": folder.name,
+                            "predicted": result.class_name, "confidence": float(result.confidence),
+                            "error": result.error})
+            if result.error is not None:
+                continue
+            if result.class_name is None:
+                rejected[truth] += 1
+            else:
+                confusion[truth, classes.index(result.class_name)] += 1
+    answered = int(confusion.sum() + rejected.sum())
+    correct = int(np.trace(confusion))
+    return ClassifierReport(
+        kind=kind,
+        classes=classes,
+        accuracy=correct / answered if answered else float("nan"),
+        per_class=per_class_accuracy(confusion, rejected),
+        confusion=confusion,
+        num_samples=answered,
+        weights=str(stem),
+        data=str(root),
+        split="files",
+        rejected=rejected,
+        files=entries,
+    )

@@ -42,9 +42,15 @@ def confusion_matrix(predicted: Any, target: Any, num_classes: int) -> np.ndarra
     return flat.reshape(num_classes, num_classes).astype(np.int64)
 
 
-def per_class_accuracy(confusion: np.ndarray) -> np.ndarray:
-    """Recall of each class (diagonal / row sum); NaN for a class with no samples."""
+def per_class_accuracy(confusion: np.ndarray, rejected: np.ndarray | None = None) -> np.ndarray:
+    """Recall of each class (diagonal / row sum); NaN for a class with no samples.
+
+    ``rejected`` (C,) counts shapes answered "none of these" per true class: they
+    count in the row total as wrong answers.
+    """
     confusion = np.asarray(confusion)
     totals = confusion.sum(axis=1).astype(np.float64)
+    if rejected is not None:
+        totals = totals + np.asarray(rejected, dtype=np.float64)
     with np.errstate(invalid="ignore", divide="ignore"):
         return np.where(totals > 0, np.diag(confusion) / np.where(totals > 0, totals, 1), np.nan)
