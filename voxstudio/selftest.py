@@ -122,14 +122,17 @@ def _check_samples(engine: VoxelEngine) -> tuple[int, int]:
     Exercises the file readers inside the bundle; a sample named after a class
     (``chair.binvox``) counts as correct when classified as that class.
     """
-    from voxstudio.core.io import load_voxels
+    from voxstudio.core.io.prepare import prepare_shape
+    from voxstudio.models.file_classifier import settle_pose
 
     samples = sorted(p for p in paths.resource_path("samples").glob("*") if p.is_file())
     correct = 0
     for sample in samples:
-        grid = _step(f"load sample {sample.name}", lambda: load_voxels(sample, resolution=engine.resolution))
-        result = _step(f"classify sample {sample.name}", lambda: engine.classify(grid))
-        correct += engine.classes[result.predicted] == sample.stem
+        # The app's load path: oriented by convention (or pose search), framed like the training data.
+        prepared = _step(f"load sample {sample.name}",
+                         lambda: settle_pose(prepare_shape(sample, engine.resolution), engine.presence))
+        result = _step(f"classify sample {sample.name}", lambda: engine.classify(prepared.grid))
+        correct += not result.none_of_these and engine.classes[result.predicted] == sample.stem
     return correct, len(samples)
 
 

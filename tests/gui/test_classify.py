@@ -8,10 +8,12 @@ from gui_helpers import shared_engine, wait_for_shape
 from PySide6.QtCore import Qt
 
 from voxstudio.core.io import load_voxels, save_voxels
+from voxstudio.core.io.prepare import prepare_shape
 from voxstudio.data.procedural import generate_shape
 from voxstudio.gui.probability_chart import ACCENT
 from voxstudio.gui.requests import ViewParams
 from voxstudio.gui.surface import grid_to_polydata
+from voxstudio.models.file_classifier import settle_pose
 
 pytestmark = pytest.mark.gui
 
@@ -24,7 +26,11 @@ def test_opening_a_binvox_shows_sorted_probabilities_and_reconstruction(qtbot, t
     outcome = blocker.args[0]
     assert window.current.source_path == path and window.current_source == "file"
 
-    expected = shared_engine().classify(load_voxels(path, resolution=32))
+    # the file went through the classification load path (a bare .binvox: pose search by the classifier)
+    prepared = settle_pose(prepare_shape(path, 32), shared_engine().presence)
+    np.testing.assert_array_equal(window.current.grid, prepared.grid)
+    assert prepared.describe() in window.classify_panel.source_label.text()
+    expected = shared_engine().classify(prepared.grid)
     np.testing.assert_allclose(outcome.probabilities, expected.probabilities, rtol=1e-5, atol=1e-6)
     entries = window.classify_panel.chart.entries()
     assert [name for name, _ in entries] == [shared_engine().classes[i] for i in np.argsort(-expected.probabilities, kind="stable")]

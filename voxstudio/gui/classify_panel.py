@@ -11,6 +11,7 @@ from __future__ import annotations
 from PySide6.QtCore import Signal
 from PySide6.QtWidgets import (
     QCheckBox,
+    QComboBox,
     QGroupBox,
     QHBoxLayout,
     QLabel,
@@ -29,6 +30,10 @@ class ClassifyPanel(QWidget):
 
     openRequested = Signal()
     classifyRequested = Signal()
+    #: The up axis for opening files changed ("auto", "z" or "y"): re-open the shown file with it.
+    upAxisChanged = Signal(str)
+    #: Turn the shown file's shape 90 degrees about an axis ("x", "y" or "z") and classify it again.
+    rotateRequested = Signal(str)
     liveToggled = Signal(bool)
     reconstructionToggled = Signal(bool)
 
@@ -43,6 +48,27 @@ class ClassifyPanel(QWidget):
         buttons = QHBoxLayout()
         buttons.addWidget(self.open_button)
         buttons.addWidget(self.classify_button)
+
+        # Orientation of opened files: their convention by default, or forced; then 90-degree turns.
+        self.up_combo = QComboBox()
+        for text, key in (("Auto (by file type)", "auto"), ("Z up", "z"), ("Y up", "y")):
+            self.up_combo.addItem(text, key)
+        self.up_combo.setToolTip(
+            "Up axis of opened files. Auto: ModelNet .off / STL / PLY / .vox z up; ShapeNet files y up, "
+            "front -z; glTF / OBJ y up, front +z; a bare .binvox by the pose the classifier sees best. "
+            "Changing it re-opens the shown file."
+        )
+        self.rotate_buttons: dict[str, QPushButton] = {}
+        orientation = QHBoxLayout()
+        orientation.addWidget(QLabel("Up axis:"))
+        orientation.addWidget(self.up_combo, 1)
+        for axis in ("x", "y", "z"):
+            button = QPushButton(f"\u21bb {axis.upper()}")
+            button.setToolTip(f"Rotate the opened shape 90\u00b0 about {axis} (re-framed) and classify it again")
+            button.setEnabled(False)
+            button.clicked.connect(lambda _checked=False, a=axis: self.rotateRequested.emit(a))
+            self.rotate_buttons[axis] = button
+            orientation.addWidget(button)
 
         self.source_label = QLabel("No file opened")
         self.source_label.setWordWrap(True)
@@ -73,6 +99,7 @@ class ClassifyPanel(QWidget):
         layout = QVBoxLayout(self)
         layout.addWidget(self.status)
         layout.addLayout(buttons)
+        layout.addLayout(orientation)
         layout.addWidget(self.source_label)
         layout.addWidget(self.live_check)
         layout.addWidget(self.recon_check)
@@ -83,6 +110,7 @@ class ClassifyPanel(QWidget):
         self.open_button.clicked.connect(self.openRequested)
         self.classify_button.clicked.connect(self.classifyRequested)
         self.live_check.toggled.connect(self.liveToggled)
+        self.up_combo.currentIndexChanged.connect(lambda _index: self.upAxisChanged.emit(self.up_axis()))
         self.recon_check.toggled.connect(self.reconstructionToggled)
         self.set_engine(None)
 
@@ -108,11 +136,26 @@ class ClassifyPanel(QWidget):
     def set_source(self, text: str) -> None:
         self.source_label.setText(text)
 
+    def up_axis(self) -> str:
+        """The chosen up axis for opening files: "auto", "z" or "y"."""
+        return str(self.up_combo.currentData())
+
+    def set_file_shown(self, shown: bool) -> None:
+        """The rotate buttons act on an opened file's shape only."""
+        for button in self.rotate_buttons.values():
+            button.setEnabled(shown)
+
     def show_outcome(self, outcome: ClassifyOutcome, subject: str) -> None:
         self.chart.set_probabilities(outcome.classes, outcome.probabilities)
         top = outcome.classes[outcome.predicted]
         prob = float(outcome.probabilities[outcome.predicted])
-        self.result_label.setText(
-            f"<b>{subject}</b> looks like a <b>{top}</b> ({100 * prob:.1f}%) \u00b7 {outcome.classify_ms:.0f} ms"
-        )
+        if outcome.none_of_these:
+            self.result_label.setText(
+                f"<b>{subject}</b> is <b>none of these classes</b> (closest: {top}, {100 * prob:.1f}%; "
+                f"class presence {outcome.presence:.2f}) \u00b7 {outcome.classify_ms:.0f} ms"
+            )
+        else:
+            self.result_label.setText(
+                f"<b>{subject}</b> looks like a <b>{top}</b> ({100 * prob:.1f}%) \u00b7 {outcome.classify_ms:.0f} ms"
+            )
         self.pose_box.set_outcome(outcome)

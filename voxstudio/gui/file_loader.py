@@ -20,18 +20,23 @@ from pathlib import Path
 import numpy as np
 
 from voxstudio.core.errors import VoxelFileError
+from voxstudio.core.io.prepare import PreparedShape
 
 
-def _load_in_child(path: str, resolution: int) -> tuple[str, object]:
-    """Runs in the child: ``("ok", grid)`` or ``("error", message)``.
+def _load_in_child(path: str, resolution: int, up: str = "auto") -> tuple[str, object]:
+    """Runs in the child: ``("ok", PreparedShape)`` or ``("error", message)``.
+
+    The file goes through the classification load path
+    (:func:`voxstudio.core.io.prepare.prepare_shape`): oriented by its
+    convention, framed like the training data.
 
     Errors travel as text because exceptions with custom ``__init__`` signatures
     (like ``VoxelFileError``) do not survive pickling back to the parent.
     """
     try:
-        from voxstudio.core.io import load_voxels
+        from voxstudio.core.io.prepare import prepare_shape
 
-        return "ok", np.asarray(load_voxels(path, resolution=resolution), dtype=bool)
+        return "ok", prepare_shape(path, resolution, up)
     except VoxelFileError as error:
         return "error", error.problem
     except MemoryError:
@@ -42,7 +47,7 @@ def _load_in_child(path: str, resolution: int) -> tuple[str, object]:
 
 def _warm() -> bool:
     """Import the readers in the child ahead of the first real file."""
-    import voxstudio.core.io  # noqa: F401
+    import voxstudio.core.io.prepare  # noqa: F401
 
     return True
 
@@ -60,14 +65,14 @@ class FileLoader:
             self._pool = ProcessPoolExecutor(max_workers=1, mp_context=multiprocessing.get_context("spawn"))
         return self._pool
 
-    def load(self, path: str | Path, resolution: int) -> np.ndarray:
-        """Occupancy grid of ``path`` at ``resolution``; raises ``VoxelFileError``."""
+    def load(self, path: str | Path, resolution: int, up: str = "auto") -> PreparedShape:
+        """``path`` framed for the networks at ``resolution`` (and what was done); raises ``VoxelFileError``."""
         path = Path(path)
         if not self.use_process:
-            status, payload = _load_in_child(str(path), resolution)
+            status, payload = _load_in_child(str(path), resolution, up)
         else:
             try:
-                status, payload = self._ensure_pool().submit(_load_in_child, str(path), resolution).result()
+                status, payload = self._ensure_pool().submit(_load_in_child, str(path), resolution, up).result()
                 self._child_works = True
             except (BrokenProcessPool, OSError) as error:
                 self.shutdown()
@@ -76,7 +81,7 @@ class FileLoader:
                 # The child never worked (no process support here): read in-process from now on.
                 logging.getLogger(__name__).warning("file reader process unavailable (%s); reading in-process", error)
                 self.use_process = False
-                status, payload = _load_in_child(str(path), resolution)
+                status, payload = _load_in_child(str(path), resolution, up)
         if status != "ok":
             raise VoxelFileError(path, str(payload))
         return payload  # type: ignore[return-value]

@@ -116,6 +116,7 @@ class MainWindow(QMainWindow):
         self._awaiting_frame: tuple[int, float | None] | None = None
         self._requested_at: dict[int, float] = {}
         self._classify_subject: dict[int, str] = {}
+        self._classify_when_shown: set[int] = set()  # seqs of opened / turned files: classified on arrival
         self.latencies_ms: list[float] = []  # request -> painted frame, main view (last 1000)
         self._closed = False
 
@@ -212,6 +213,8 @@ class MainWindow(QMainWindow):
         self.classify_panel.classifyRequested.connect(self.classify_current)
         self.classify_panel.reconstructionToggled.connect(a.reconstruction.setChecked)
         self.classify_panel.liveToggled.connect(self._on_live_toggled)
+        self.classify_panel.upAxisChanged.connect(self._reopen_with_up_axis)
+        self.classify_panel.rotateRequested.connect(self.rotate_current)
 
     def _restore_settings(self) -> None:
         s = self.settings
@@ -395,7 +398,8 @@ class MainWindow(QMainWindow):
                     request.label = self.generate_panel.describe()
             else:
                 request = ShapeRequest(self._next_seq(), "main", view, grid=self.current.grid,
-                                       label=self.current.label)
+                                       label=self.current.label, source_path=self.current.source_path,
+                                       source_note=self.current.source_note)
             self.client.submit(CHANNEL_MAIN, request)
         if self.reconstruction is not None:
             self.client.submit(CHANNEL_RECON, ShapeRequest(
@@ -407,8 +411,11 @@ class MainWindow(QMainWindow):
         if path is not None:
             self.open_path(path)
 
-    def open_path(self, path: str | Path) -> bool:
-        """Load a voxel/mesh file on the worker; errors come back as a dialog."""
+    def open_path(self, path: str | Path, up: str | None = None) -> bool:
+        """Load a voxel/mesh file on the worker; errors come back as a dialog.
+
+        ``up`` defaults to the Classify panel's up-axis choice.
+        """
         path = Path(path)
         self.settings.last_dir = str(path.parent)
         if path.suffix.lower() not in OPEN_EXTENSIONS:
@@ -420,8 +427,30 @@ class MainWindow(QMainWindow):
         # The file is what the user wants to see now: a model that finishes loading
         # meanwhile must not replace it with a generated shape.
         self.current_source = "file"
-        self.client.submit(CHANNEL_FILE, LoadFileRequest(self._next_seq(), path, self.resolution(), self.view_params()))
+        seq = self._next_seq()
+        self._classify_when_shown.add(seq)
+        self.client.submit(CHANNEL_FILE, LoadFileRequest(seq, path, self.resolution(), self.view_params(),
+                                                         up=up or self.classify_panel.up_axis()))
         return True
+
+    def _reopen_with_up_axis(self, up: str) -> None:
+        """A new up-axis choice applies to the shown file at once (re-read, re-framed, re-classified)."""
+        if self.current is not None and self.current.source_path is not None:
+            self.open_path(self.current.source_path, up)
+
+    def rotate_current(self, axis: str) -> None:
+        """Turn the opened file's shape 90 degrees about ``axis``, re-frame it and classify it again."""
+        from voxstudio.core.io.prepare import turned
+
+        if self.current is None or self.current.source_path is None:
+            self.statusBar().showMessage("Open a file to rotate it", 3000)
+            return
+        seq = self._next_seq()
+        self._classify_when_shown.add(seq)
+        note = f"{self.current.source_note} \u00b7 turned 90\u00b0 about {axis}"
+        self.client.submit(CHANNEL_MAIN, ShapeRequest(
+            seq, "main", self.view_params(), grid=turned(self.current.grid, axis), label=self.current.label,
+            source_path=self.current.source_path, source_note=note))
 
     def classify_current(self) -> None:
         """Classify whatever the main view shows (generated or opened)."""
@@ -513,19 +542,23 @@ class MainWindow(QMainWindow):
             self.viewport.show_mesh(result.mesh, "recon")  # already in the main view's frame
             self.reconstructionShown.emit(result)
             return
-        if result.source_path is not None:
+        fresh_file = result.seq in self._classify_when_shown
+        self._classify_when_shown = {seq for seq in self._classify_when_shown if seq > result.seq}
+        if result.source_path is not None and fresh_file:
             self.current_source = "file"
+            read = f", read in {result.generate_ms:.0f} ms" if result.generate_ms else ""
             self.classify_panel.set_source(
-                f"<b>{result.source_path.name}</b> \u2014 {result.grid.shape[0]}\u00b3 voxels, "
-                f"{int(result.grid.sum())} occupied, read in {result.generate_ms:.0f} ms")
+                f"<b>{result.source_path.name}</b> \u2014 {result.source_note or 'as stored'}<br>"
+                f"{result.grid.shape[0]}\u00b3 voxels, {int(result.grid.sum())} occupied{read}")
             self.statusBar().showMessage(f"Opened {result.source_path}", 5000)
         self.current = result
+        self.classify_panel.set_file_shown(result.source_path is not None)
         self.viewport.show_mesh(result.mesh, "main", resolution=result.grid.shape[0], title=result.label)
         self._awaiting_frame = (result.seq, self._requested_at.pop(result.seq, None))
         self._update_action_states()
         self.shapeShown.emit(result)
-        if result.source_path is not None and self.classify_panel.is_available():
-            self.classify_current()  # a newly opened file is classified right away
+        if fresh_file and self.classify_panel.is_available():
+            self.classify_current()  # a newly opened (or turned) file is classified right away
         elif result.generate is not None and self.classify_panel.live_check.isChecked():
             self.classify_current()
 

@@ -58,6 +58,9 @@ class ShapeRequest:
     grid: np.ndarray | None = None
     label: str = ""
     frame_resolution: int | None = None  # scale the mesh into a grid of this size (None: its own)
+    # A file's shape shown again (turned 90 degrees): it stays that file's, and is re-classified.
+    source_path: Path | None = None
+    source_note: str = ""
 
 
 @dataclass
@@ -73,6 +76,7 @@ class LoadFileRequest:
     path: Path
     resolution: int
     view: ViewParams
+    up: str = "auto"  # "auto" (the file type's convention), "z" or "y"
 
 
 @dataclass
@@ -112,6 +116,8 @@ class ShapeResult:
     generate_ms: float = 0.0
     mesh_ms: float = 0.0
     source_path: Path | None = None
+    #: What the load path did to a file, e.g. "binvox 128³ · y up, front -z (ShapeNet) → z up · re-framed".
+    source_note: str = ""
 
 
 @dataclass
@@ -123,6 +129,8 @@ class ClassifyOutcome:
     reconstruction: ShapeResult
     classify_ms: float
     poses: np.ndarray | None = None
+    presence: float = 1.0  # how strongly any class is there
+    none_of_these: bool = False  # no class fits (presence below the calibrated threshold)
 
 
 @dataclass

@@ -265,6 +265,8 @@ class EngineWorker(QObject):
             label=request.label,
             generate_ms=generate_ms,
             mesh_ms=(time.perf_counter() - start) * 1000.0,
+            source_path=request.source_path,
+            source_note=request.source_note,
         )
 
     def _classify(self, request: ClassifyRequest) -> ClassifyOutcome:
@@ -284,16 +286,27 @@ class EngineWorker(QObject):
             reconstruction=recon_shape,
             classify_ms=classify_ms,
             poses=None if getattr(result, "poses", None) is None else np.asarray(result.poses),
+            presence=float(getattr(result, "presence", 1.0)),
+            none_of_these=bool(getattr(result, "none_of_these", False)),
         )
 
     def _load_file(self, request: LoadFileRequest) -> ShapeResult:
         start = time.perf_counter()
-        grid = self.files.load(request.path, request.resolution)
+        prepared = self.files.load(request.path, request.resolution, request.up)
+        if prepared.candidates:  # a bare .binvox: the classifier picks the upright pose
+            engine = self.engine
+            if engine is not None and getattr(engine, "has_classifier", False):
+                from voxstudio.models.file_classifier import settle_pose
+
+                settle_pose(prepared, engine.presence)
+            else:
+                prepared.choose(0, "no classifier loaded to decide")
         load_ms = (time.perf_counter() - start) * 1000.0
         self.stats["file"] += 1
-        shape = self._shape(ShapeRequest(request.seq, "main", request.view, grid=grid, label=request.path.name))
+        shape = self._shape(ShapeRequest(request.seq, "main", request.view, grid=prepared.grid,
+                                         label=request.path.name, source_path=request.path,
+                                         source_note=prepared.describe()))
         shape.generate_ms = load_ms
-        shape.source_path = request.path
         return shape
 
     def _export(self, request: ExportRequest) -> ExportOutcome:
