@@ -281,3 +281,42 @@ def test_writing_onto_a_symlink_writes_through_it(tmp_path: Path) -> None:
     dangling.symlink_to(real_dir / "new.npy")
     export(dangling, grid)
     assert dangling.is_symlink() and (real_dir / "new.npy").is_file()
+
+
+def test_mesh_export_over_the_triangle_budget_is_refused_up_front(tmp_path: Path) -> None:
+    """A 512^3 grid of noise would need ~400M triangles (tens of GB); refused from a face count."""
+    import time
+
+    from voxstudio.core.export import MAX_EXPORT_TRIANGLES, exposed_faces
+
+    rng = np.random.default_rng(0)
+    noise = rng.random((160, 160, 160)) < 0.5  # ~12M triangles
+    start = time.perf_counter()
+    with pytest.raises(VoxelFileError, match=f"over the export limit of {MAX_EXPORT_TRIANGLES:,}") as error:
+        export(tmp_path / "noise.stl", noise)
+    assert error.value.path == tmp_path / "noise.stl"
+    assert time.perf_counter() - start < 10
+    assert not (tmp_path / "noise.stl").exists()
+    export(tmp_path / "noise.npy", noise)  # voxel formats have no surface to build
+    small = noise[:24, :24, :24]
+    assert 2 * exposed_faces(small) == len(grid_to_mesh_faces(small))
+
+
+def grid_to_mesh_faces(grid: np.ndarray) -> np.ndarray:
+    from voxstudio.core.export import grid_to_mesh
+
+    return grid_to_mesh(grid).faces
+
+
+def test_smooth_export_of_a_huge_object_is_refused(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    from voxstudio.core import export as export_module
+
+    monkeypatch.setattr(export_module, "MAX_SMOOTH_CELLS", 20**3)
+    grid = np.zeros((32, 32, 32), bool)
+    grid[2:30, 2:30, 2:30] = True
+    with pytest.raises(VoxelFileError, match="cells of marching cubes, over the limit of 8,000"):
+        export(tmp_path / "big.glb", grid, surface="smooth")
+    export(tmp_path / "big.glb", grid)  # blocky is fine
+    grid[:] = False
+    grid[4:12, 4:12, 0:10] = True
+    export(tmp_path / "small.glb", grid, surface="smooth")

@@ -13,6 +13,12 @@
 
 Every file goes through :func:`~voxstudio.core.atomic.atomic_write`: an error
 mid-write leaves any previous file untouched and no temporary file behind.
+
+Budget: a mesh export is refused up front when the grid's exposed voxel faces
+would make more than :data:`MAX_EXPORT_TRIANGLES` triangles (a 512^3 grid of
+random noise would need ~400M and tens of GB); the faces are counted slab by
+slab, without building anything the size of the grid. A smooth (marching cubes)
+export also needs the object's bounding box within :data:`MAX_SMOOTH_CELLS`.
 """
 
 from __future__ import annotations
@@ -28,7 +34,14 @@ from voxstudio.core.io.common import write_bytes
 from voxstudio.core.io.registry import VOXEL_EXTENSIONS, save_voxels
 from voxstudio.core.meshing import SurfaceMesh, blocky_mesh, smooth_mesh
 
-__all__ = ["MESH_EXPORT_EXTENSIONS", "EXPORT_EXTENSIONS", "export", "grid_to_mesh", "write_mesh"]
+__all__ = ["MESH_EXPORT_EXTENSIONS", "EXPORT_EXTENSIONS", "MAX_EXPORT_TRIANGLES", "MAX_SMOOTH_CELLS", "export", "exposed_faces",
+           "grid_to_mesh", "write_mesh"]
+
+MAX_EXPORT_TRIANGLES = 2_000_000
+"""Most triangles a mesh export may have (2 per exposed voxel face; about 100 MB as STL)."""
+MAX_SMOOTH_CELLS = 2**25
+"""Largest occupied bounding box (cells) meshed with marching cubes (``surface="smooth"``; ~322^3)."""
+_SLAB = 16
 
 MESH_EXPORT_EXTENSIONS: tuple[str, ...] = (".stl", ".obj", ".ply", ".glb")
 EXPORT_EXTENSIONS: tuple[str, ...] = MESH_EXPORT_EXTENSIONS + VOXEL_EXTENSIONS
@@ -47,6 +60,27 @@ def grid_to_mesh(grid: np.ndarray, surface: Surface = "blocky", threshold: float
             return smooth_mesh(array, level=0.5)
         return smooth_mesh(array.astype(np.float32), level=threshold)
     raise ValueError(f"surface must be 'blocky' or 'smooth', got {surface!r}")
+
+
+def exposed_faces(occupancy: np.ndarray) -> int:
+    """Number of voxel faces between an occupied and an empty cell (grid border counts as empty).
+
+    Counted in slabs of a few x-slices, so the temporaries stay small for any grid.
+    """
+    occupancy = np.asarray(occupancy, dtype=bool)
+    total = 0
+    nx = occupancy.shape[0]
+    previous = np.zeros(occupancy.shape[1:], dtype=bool)
+    for start in range(0, nx, _SLAB):
+        slab = occupancy[start : start + _SLAB]
+        total += int(np.count_nonzero(slab[0] != previous))  # x faces against the slab before
+        total += int(np.count_nonzero(slab[1:] != slab[:-1]))
+        for axis in (1, 2):
+            total += int(np.count_nonzero(np.diff(slab, axis=axis)))
+            total += int(np.count_nonzero(np.take(slab, 0, axis=axis)))
+            total += int(np.count_nonzero(np.take(slab, -1, axis=axis)))
+        previous = slab[-1]
+    return total + int(np.count_nonzero(previous))  # the last slice's +x faces
 
 
 def write_mesh(path: str | Path, mesh: SurfaceMesh) -> Path:
@@ -87,5 +121,22 @@ def export(
         save_voxels(path, to_occupancy(array, threshold))
         return path
     if suffix in MESH_EXPORT_EXTENSIONS:
+        triangles = 2 * exposed_faces(to_occupancy(array, threshold))
+        if triangles > MAX_EXPORT_TRIANGLES:
+            raise VoxelFileError(
+                path, f"this grid's surface needs about {triangles:,} triangles, over the export limit of "
+                f"{MAX_EXPORT_TRIANGLES:,} (export a voxel format, or a lower resolution)"
+            )
+        if surface == "smooth":
+            from voxstudio.core.grid import bounding_box
+
+            box = bounding_box(to_occupancy(array, threshold))
+            cells = 0 if box is None else int(np.prod(box[1] - box[0] + 2))
+            if cells > MAX_SMOOTH_CELLS:
+                raise VoxelFileError(
+                    path, f"a smooth surface of this {'x'.join(map(str, box[1] - box[0]))} object needs "
+                    f"{cells:,} cells of marching cubes, over the limit of {MAX_SMOOTH_CELLS:,}; "
+                    "export it blocky, or at a lower resolution"
+                )
         return write_mesh(path, grid_to_mesh(array, surface, threshold))
     raise VoxelFileError(path, f"cannot export {suffix or '(no extension)'!r}; supported: {', '.join(EXPORT_EXTENSIONS)}")

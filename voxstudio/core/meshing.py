@@ -154,15 +154,16 @@ def smooth_mesh(grid: np.ndarray, level: float = 0.5, smoothing_iterations: int 
     volume = np.asarray(grid)
     if volume.ndim != 3:
         raise ValueError(f"expected a 3-D grid, got shape {volume.shape}")
-    volume = np.nan_to_num(volume.astype(np.float32), nan=0.0)
-    box = bounding_box(volume > level)
+    box = bounding_box(volume > level)  # NaN compares False: never above the level
     if box is None:
         return SurfaceMesh()
     # Crop to the cells above the level plus one voxel of context (it shapes the
     # interpolated surface), then pad with empty space so the surface closes.
+    # Cropping before the float32 copy keeps memory proportional to the object.
     lo = np.maximum(box[0] - 1, 0)
     hi = np.minimum(box[1] + 1, volume.shape)
-    volume = np.pad(volume[lo[0] : hi[0], lo[1] : hi[1], lo[2] : hi[2]], 1)
+    volume = np.nan_to_num(volume[lo[0] : hi[0], lo[1] : hi[1], lo[2] : hi[2]].astype(np.float32), nan=0.0)
+    volume = np.pad(volume, 1)
     vertices, faces, _, _ = measure.marching_cubes(volume, level=level, allow_degenerate=False)
     vertices = vertices - 0.5 + lo  # padded index p is voxel p - 1 (+ crop offset), centre at p - 0.5
     faces = faces[:, ::-1]  # skimage winds triangles clockwise seen from the high-valued side
