@@ -48,8 +48,8 @@ WEIGHTS_SUFFIX = ".safetensors"
 CONFIG_SUFFIX = ".json"
 #: Key the JSON config reserves for facts about the safetensors file itself.
 FILE_INFO_KEY = "weights_file"
-MAX_WEIGHTS_BYTES = 1024 * 1024 * 1024
-"""Largest safetensors file loaded (1 GB; the shipped ones are under 10 MB)."""
+MAX_WEIGHTS_BYTES = 256 * 1024 * 1024
+"""Largest safetensors file loaded (256 MB; the shipped ones are under 10 MB)."""
 MAX_CONFIG_BYTES = 16 * 1024 * 1024
 """Largest weights JSON config (16 MB)."""
 _SHA256 = re.compile(r"^[0-9a-f]{64}$")
