@@ -53,6 +53,9 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     parser.add_argument("--outliers", type=float, default=0.125, metavar="FRACTION",
                         help="classifiers: add this many non-furniture shapes (a fraction of the training set) "
                         "that must light up no class, so the model can say 'none of these' (default: 0.125; 0 for none)")
+    parser.add_argument("--discriminator", choices=("conv", "capsule"), default="conv",
+                        help="gan: the critic, a spectral-norm CNN with a projection head (conv, default) or a "
+                        "3D capsule network with dynamic routing (capsule)")
     add_runtime_options(parser)
     parser.set_defaults(handler=run)
 
@@ -86,7 +89,8 @@ def run(args: argparse.Namespace) -> int:
     options = {"epochs": epochs, "batch_size": batch_size, "lr": args.lr, "seed": args.seed}
     try:
         if args.model == "gan":
-            task = module.build_task(train_set, test_set, out_dir=args.out, **options)
+            task = module.build_task(train_set, test_set, out_dir=args.out, discriminator=args.discriminator,
+                                     **options)
         else:
             outliers = 0 if args.decoder_only else int(round(max(0.0, args.outliers) * len(train_set.labels)))
             task = module.build_task(args.model, train_set, test_set, metadata=_data_facts(args.data),

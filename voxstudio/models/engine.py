@@ -358,7 +358,7 @@ class VoxelEngine:
             # The VAE encoder's posterior mean is usually the best start by far.
             with torch.no_grad():
                 mu, _ = self._encoder(target, y)
-                mu = _input_latent(generator, mu)
+                mu = _input_latent(generator, mu, y)
             candidates = torch.cat([mu, candidates])
         with torch.inference_mode():
             ious = _hard_iou(generator(candidates, y.expand(len(candidates))) > 0.5, target_occ)
@@ -428,12 +428,9 @@ class VoxelEngine:
         return torch.from_numpy(np.ascontiguousarray(arr, dtype=np.float32)).to(self.device)
 
 
-def _input_latent(generator: Generator, decoder_latent: torch.Tensor) -> torch.Tensor:
-    """Invert the generator's latent affine: the input latent whose decoder latent is given."""
-    if not hasattr(generator, "latent_mean"):
-        return decoder_latent
-    centred = (decoder_latent - generator.latent_mean).T
-    return torch.linalg.solve(generator.latent_transform, centred).T
+def _input_latent(generator: Generator, decoder_latent: torch.Tensor, y: torch.Tensor | None = None) -> torch.Tensor:
+    """Invert the generator's latent affine (one Gaussian, or one per class ``y``): the input latent."""
+    return generator.input_latent(decoder_latent, y)
 
 
 def _hard_iou(pred: torch.Tensor, target: torch.Tensor) -> torch.Tensor:

@@ -118,6 +118,22 @@ def set_metrics(generated: ArrayLike, reference: ArrayLike, threshold: float = 0
     )
 
 
+def is_one_piece(grid: ArrayLike) -> bool:
+    """Whether the occupied voxels of a boolean grid form one 26-connected component (empty: False)."""
+    from scipy import ndimage
+
+    _, count = ndimage.label(np.asarray(grid, dtype=bool), structure=np.ones((3, 3, 3), dtype=bool))
+    return count == 1
+
+
+def one_piece_fraction(grids: ArrayLike) -> float:
+    """Share of boolean grids ``(N, R, R, R)`` that are one 26-connected piece (no floating fragments)."""
+    grids = np.asarray(grids, dtype=bool)
+    if len(grids) == 0:
+        raise ValueError("no grids")
+    return float(np.mean([is_one_piece(g) for g in grids]))
+
+
 def class_agreement(predicted: ArrayLike, requested: ArrayLike) -> float:
     """Fraction of generated shapes the classifier assigns to the requested class."""
     p, r = np.asarray(predicted).ravel(), np.asarray(requested).ravel()
@@ -136,7 +152,7 @@ def evaluate_generator(
     seed: int = 0,
     per_class: dict[int, dict[str, float]] | None = None,
 ) -> dict[str, float]:
-    """Per-class COV / MMD / 1-NNA (averaged over classes) and class agreement.
+    """Per-class COV / MMD / 1-NNA / one-piece share (averaged over classes) and class agreement.
 
     ``generate(z (B, D), class_ids (B,)) -> (B, R, R, R)`` probabilities;
     ``classify(grids) -> predicted class ids``. For each class, as many shapes are
@@ -146,7 +162,7 @@ def evaluate_generator(
     class's own metrics.
     """
     rng = np.random.default_rng(seed)
-    results: dict[str, list[float]] = {"cov": [], "mmd": [], "1nna": []}
+    results: dict[str, list[float]] = {"cov": [], "mmd": [], "1nna": [], "one_piece": []}
     predicted_all, requested_all = [], []
     for c in np.unique(reference_labels):
         c = int(c)
@@ -160,8 +176,9 @@ def evaluate_generator(
         results["cov"].append(m.cov)
         results["mmd"].append(m.mmd)
         results["1nna"].append(m.nna)
+        results["one_piece"].append(one_piece_fraction(gen))
         if per_class is not None:
-            per_class[c] = m.as_dict()
+            per_class[c] = {**m.as_dict(), "one_piece": results["one_piece"][-1]}
         if classify is not None:
             predicted = np.asarray(classify(gen))
             predicted_all.append(predicted)
@@ -235,8 +252,8 @@ def evaluate_gan(
 def format_gan_report(report: dict[str, Any]) -> str:
     """Plain-text table of :func:`evaluate_gan`'s result for the terminal."""
     metrics = report["metrics"]
-    keys = [k for k in ("1nna", "cov", "mmd", "class_agreement") if k in metrics]
-    names = {"1nna": "1-NNA", "cov": "COV", "mmd": "MMD", "class_agreement": "agree"}
+    keys = [k for k in ("1nna", "cov", "mmd", "one_piece", "class_agreement") if k in metrics]
+    names = {"1nna": "1-NNA", "cov": "COV", "mmd": "MMD", "one_piece": "1 piece", "class_agreement": "agree"}
     width = max(len(n) for n in report["per_class"]) if report["per_class"] else 5
     lines = [
         f"GAN on {report['data']} ({report['split']}, up to {report['per_class_samples']} shapes per class; "
