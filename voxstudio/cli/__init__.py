@@ -23,6 +23,7 @@ COMMAND_MODULES: tuple[str, ...] = (
     "train_cmd",
     "evaluate_cmd",
     "classify_cmd",
+    "generate_cmd",
     "gui_cmd",
 )
 
