@@ -114,7 +114,7 @@ def test_missing_dataset_errors(tmp_path):
         (lambda d: (d / "train.npz").write_bytes((d / "train.npz").read_bytes()[:200]), "corrupt"),
         (lambda d: np.savez(d / "train.npz", voxels=np.zeros((2, 10), np.uint8), labels=np.zeros(2, np.int64)),
          "bits"),
-        (lambda d: np.savez(d / "train.npz", voxels=np.zeros((2, 512), np.uint8), labels=np.array([0, 99])),
+        (lambda d: np.savez(d / "train.npz", voxels=np.zeros((24, 512), np.uint8), labels=np.array([0] * 23 + [99])),
          "out of range"),
         (lambda d: np.savez(d / "train.npz", labels=np.zeros(2, np.int64)), "lacks"),
         (lambda d: np.savez(d / "train.npz", voxels=np.zeros((3, 512), np.uint8), labels=np.zeros(2, np.int64)),

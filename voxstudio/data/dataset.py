@@ -250,67 +250,89 @@ def build_procedural(
 
 
 def read_meta(data_dir: str | os.PathLike[str]) -> dict:
-    """``meta.json`` of a dataset folder, validated. Raises :class:`VoxelFileError`."""
+    """``meta.json`` of a dataset folder, validated. Raises :class:`VoxelFileError`.
+
+    Read with size and depth limits and checked field by field (see
+    :mod:`voxstudio.data.validation`).
+    """
+    from voxstudio.data.validation import read_meta_json
+
     path = Path(data_dir) / "meta.json"
     if not Path(data_dir).is_dir():
         raise VoxelFileError(data_dir, "dataset folder does not exist")
-    if not path.is_file():
+    if not path.exists():
         raise VoxelFileError(path, "missing dataset metadata (not a dataset folder? build or import one first)")
+    return read_meta_json(path)
+
+
+def _split_arrays(data_dir: str | os.PathLike[str], split: str, meta: dict, members: tuple[str, ...]) -> dict:
+    """Arrays of a split file, loaded only after its zip and .npy headers were checked against ``meta``."""
+    from voxstudio.data.validation import check_split_archive, split_count
+
+    path = Path(data_dir) / f"{split}.npz"
+    if not path.exists():
+        raise VoxelFileError(path, f"missing {split} split")
+    check_split_archive(path, meta["resolution"], split_count(meta, split))
     try:
-        meta = json.loads(path.read_text(encoding="utf-8"))
-    except (OSError, UnicodeDecodeError, json.JSONDecodeError) as error:
-        raise VoxelFileError(path, f"unreadable dataset metadata: {error}") from None
-    if not isinstance(meta, dict):
-        raise VoxelFileError(path, "dataset metadata is not a JSON object")
-    classes = meta.get("classes")
-    resolution = meta.get("resolution")
-    if not isinstance(classes, list) or not classes or not all(isinstance(c, str) for c in classes):
-        raise VoxelFileError(path, "dataset metadata has no valid 'classes' list")
-    if not isinstance(resolution, int) or not 1 <= resolution <= 1024:
-        raise VoxelFileError(path, f"dataset metadata has an invalid 'resolution': {resolution!r}")
-    return meta
+        with np.load(path, allow_pickle=False) as archive:
+            return {name: archive[name] for name in members}
+    except (OSError, ValueError, EOFError, zipfile.BadZipFile, KeyError) as error:
+        raise VoxelFileError(path, f"corrupt split file: {error}") from None
+
+
+def _check_labels(path: Path, labels: np.ndarray, meta: dict, split: str) -> np.ndarray:
+    """Labels in range and, when ``meta.json`` records them, per-class counts equal to its counts."""
+    classes = meta["classes"]
+    if labels.size and (labels.min() < 0 or labels.max() >= len(classes)):
+        raise VoxelFileError(path, f"labels out of range for {len(classes)} classes")
+    labels = labels.astype(np.int64)
+    recorded = meta.get("counts", {}).get(split)
+    if recorded is not None:
+        actual = np.bincount(labels, minlength=len(classes))
+        differ = [name for k, name in enumerate(classes) if int(recorded.get(name, 0)) != int(actual[k])]
+        if differ:
+            shown = ", ".join(f"{n}: {recorded.get(n, 0)} in meta.json, {int(actual[classes.index(n)])} in the file"
+                              for n in differ[:3])
+            raise VoxelFileError(path, f"per-class counts differ from meta.json ({shown})")
+    return labels
 
 
 def load_split(data_dir: str | os.PathLike[str], split: str = "train") -> VoxelDataset:
-    """Load one split. Raises :class:`VoxelFileError` for a missing or corrupt dataset."""
+    """Load one split. Raises :class:`VoxelFileError` for a missing or corrupt dataset.
+
+    The split file is checked against ``meta.json`` from its zip directory and
+    ``.npy`` headers before any array is decompressed (see
+    :func:`~voxstudio.data.validation.check_split_archive`).
+    """
     if split not in SPLITS:
         raise ValueError(f"split must be one of {SPLITS}, got {split!r}")
     meta = read_meta(data_dir)
     classes: list[str] = meta["classes"]
     resolution: int = meta["resolution"]
     path = Path(data_dir) / f"{split}.npz"
-    if not path.is_file():
-        raise VoxelFileError(path, f"missing {split} split")
-    try:
-        with np.load(path, allow_pickle=False) as archive:
-            if "voxels" not in archive.files or "labels" not in archive.files:
-                raise VoxelFileError(path, "split file lacks 'voxels' or 'labels' arrays")
-            packed = archive["voxels"]
-            labels = archive["labels"]
-    except VoxelFileError:
-        raise
-    except (OSError, ValueError, EOFError, zipfile.BadZipFile, KeyError) as error:
-        raise VoxelFileError(path, f"corrupt split file: {error}") from None
+    arrays = _split_arrays(data_dir, split, meta, ("voxels", "labels"))
+    packed, labels = arrays["voxels"], arrays["labels"]
     cells = resolution**3
-    n = labels.shape[0] if labels.ndim == 1 else -1
-    if labels.ndim != 1 or packed.ndim != 2 or packed.dtype != np.uint8 or packed.shape[0] != n:
-        raise VoxelFileError(path, f"unexpected array shapes: voxels {packed.shape} {packed.dtype}, labels {labels.shape}")
-    if packed.shape[1] != (cells + 7) // 8:
-        raise VoxelFileError(path, f"voxels hold {packed.shape[1] * 8} bits per shape, expected {cells} "
-                                   f"for resolution {resolution}")
-    if not np.issubdtype(labels.dtype, np.integer):
-        raise VoxelFileError(path, f"labels must be integers, got {labels.dtype}")
-    if n and (labels.min() < 0 or labels.max() >= len(classes)):
-        raise VoxelFileError(path, f"labels out of range for {len(classes)} classes")
-    voxels = np.unpackbits(packed, axis=1, count=cells).reshape(n, resolution, resolution, resolution)
-    return VoxelDataset(voxels=voxels.astype(bool), labels=labels.astype(np.int64), classes=list(classes),
-                        resolution=resolution)
+    n = labels.shape[0]
+    labels = _check_labels(path, labels, meta, split)
+    # unpackbits gives 0/1 bytes: viewing them as bool avoids a second full-size copy
+    voxels = np.unpackbits(packed, axis=1, count=cells).reshape(n, resolution, resolution, resolution).view(bool)
+    return VoxelDataset(voxels=voxels, labels=labels, classes=list(classes), resolution=resolution)
 
 
 def info(data_dir: str | os.PathLike[str], file=None) -> dict:
-    """Print (and return the metadata of) a dataset: source, resolution, classes, counts."""
+    """Print (and return the metadata of) a dataset: source, resolution, classes, counts.
+
+    The counts printed are checked against the split files' labels first (only
+    the labels are read), so a ``meta.json`` that disagrees with its data is an
+    error rather than a wrong table.
+    """
     meta = read_meta(data_dir)
     counts = meta.get("counts", {})
+    for split in SPLITS:
+        if (Path(data_dir) / f"{split}.npz").exists() or split in counts:
+            labels = _split_arrays(data_dir, split, meta, ("labels",))["labels"]
+            _check_labels(Path(data_dir) / f"{split}.npz", labels, meta, split)
     lines = [
         f"dataset:    {Path(data_dir)}",
         f"source:     {meta.get('source', '?')}" + (f" (seed {meta['seed']})" if meta.get("seed") is not None else ""),
