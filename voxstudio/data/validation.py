@@ -23,7 +23,7 @@ import numpy as np
 from numpy.lib import format as npformat
 
 from voxstudio.core.errors import VoxelFileError
-from voxstudio.core.io.common import check_readable, read_json
+from voxstudio.core.io.common import open_regular, read_json
 
 __all__ = [
     "MAX_CLASSES",
@@ -153,10 +153,9 @@ def check_split_archive(path: Path, resolution: int, expected_count: int | None)
     and ``N * R^3`` stay within :data:`MAX_SPLIT_VOXELS`. Nothing is decompressed
     beyond the headers.
     """
-    check_readable(path, MAX_SPLIT_BYTES)
     cells = resolution**3
     try:
-        with zipfile.ZipFile(path) as archive:
+        with open_regular(path, MAX_SPLIT_BYTES) as handle, zipfile.ZipFile(handle) as archive:
             names = set(archive.namelist())
             missing = [m for m in _MEMBERS.values() if m not in names]
             if missing:

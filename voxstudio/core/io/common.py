@@ -108,23 +108,36 @@ def _check_stat(path: Path, info: os.stat_result, max_bytes: int) -> None:
         raise VoxelFileError(path, f"file is {_mb(info.st_size)}, over the {_mb(max_bytes)} limit")
 
 
-def read_bytes(path: Path, max_bytes: int | None = None) -> bytes:
-    """Whole file contents after :func:`check_readable`; OS errors become VoxelFileError."""
+def open_regular(path: Path, max_bytes: int | None = None):  # noqa: ANN201 - a binary file object
+    """Open a regular file for reading after :func:`check_readable`, without ever blocking.
+
+    The open is non-blocking and what was opened is checked again with ``fstat``,
+    so a path swapped for a FIFO between the check and the open cannot hang us.
+    """
     if max_bytes is None:
         max_bytes = MAX_FILE_BYTES
     check_readable(path, max_bytes)
     try:
-        # Non-blocking open: a path swapped for a FIFO after the check above
-        # cannot block here, and fstat of what was opened is checked again.
         fd = os.open(path, _OPEN_FLAGS)
     except OSError as error:
         raise VoxelFileError(path, f"cannot open file ({error.strerror or error})") from None
+    handle = os.fdopen(fd, "rb")
     try:
-        with os.fdopen(fd, "rb") as handle:
-            info = os.fstat(handle.fileno())
-            _check_stat(path, info, max_bytes)
+        _check_stat(path, os.fstat(handle.fileno()), max_bytes)
+    except BaseException:
+        handle.close()
+        raise
+    return handle
+
+
+def read_bytes(path: Path, max_bytes: int | None = None) -> bytes:
+    """Whole file contents after :func:`check_readable`; OS errors become VoxelFileError."""
+    if max_bytes is None:
+        max_bytes = MAX_FILE_BYTES
+    try:
+        with open_regular(path, max_bytes) as handle:
             # read(n) pre-allocates n bytes, so ask for what stat reported (+1 to notice growth)
-            data = handle.read(int(info.st_size) + 1)
+            data = handle.read(int(os.fstat(handle.fileno()).st_size) + 1)
     except OSError as error:
         raise VoxelFileError(path, f"cannot read file ({error.strerror or error})") from None
     if len(data) > max_bytes:  # grew while we looked

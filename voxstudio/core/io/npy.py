@@ -22,6 +22,7 @@ from voxstudio.core.io.common import (
     check_dims,
     check_readable,
     check_voxel_budget,
+    open_regular,
     write_bytes,
 )
 
@@ -75,7 +76,7 @@ def read_npy(path: str | Path) -> np.ndarray:
     path = Path(path)
     size = check_readable(path)
     try:
-        with open(path, "rb") as handle:
+        with open_regular(path) as handle:
             shape, fortran, dtype = _read_header(handle, path)
             offset = handle.tell()
     except OSError as error:
