@@ -68,15 +68,16 @@ def test_load_voxels_resizes_and_rotates(tmp_path: Path) -> None:
     assert small.shape == (32, 32, 32)
     assert small[:, :, 0].any()  # legs survive down-sampling
     np.testing.assert_array_equal(load_voxels(path, resolution=None), chair)
-    # y-up (ShapeNet) -> z-up: new[x, y, z] = old[x, z, R-1-y]
+    # y-up .binvox (ShapeNet: y up, front -z) -> ours: (x, y, z) -> (-x, z, y), new[x, y, z] = old[R-1-x, z, y]
     y_up = load_voxels(path, resolution=None, up="y")
-    np.testing.assert_array_equal(y_up, chair.transpose(0, 2, 1)[:, ::-1, :])
+    np.testing.assert_array_equal(y_up, chair.transpose(0, 2, 1)[::-1, :, :])
 
 
 def test_y_up_rotation_stands_a_shapenet_like_chair_upright(tmp_path: Path) -> None:
     chair = chair_grid(32)  # z-up, back at +y
-    # Build the y-up version of it (what ShapeNet would store): old[x, y_up, z_front] with front +z.
-    y_up_chair = np.transpose(chair[:, ::-1, :], (0, 2, 1))
+    # Build what ShapeNet would store: y up, front toward -z (the backrest at +z), x flipped so the
+    # change of frame is a rotation, not a mirror: old[a, b, c] = chair[R-1-a, c, b].
+    y_up_chair = np.transpose(chair[::-1, :, :], (0, 2, 1))
     path = tmp_path / "shapenet.binvox"
     write_binvox(path, y_up_chair)
     np.testing.assert_array_equal(load_voxels(path, resolution=None, up="y"), chair)

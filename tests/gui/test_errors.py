@@ -14,6 +14,7 @@ from PySide6.QtGui import QDragEnterEvent, QDropEvent
 from PySide6.QtWidgets import QApplication, QMessageBox
 
 from voxstudio.core.io import load_voxels, save_voxels
+from voxstudio.core.io.prepare import frame_grid
 from voxstudio.gui.main_window import default_engine_factory
 
 pytestmark = pytest.mark.gui
@@ -105,8 +106,9 @@ def test_drag_and_drop_opens_a_voxel_file(qtbot, tmp_path, window):
     save_voxels(path, grid)
     wait_for_shape(qtbot, window, lambda: _drop(window, path))
     assert window.current.source_path == path
-    np.testing.assert_array_equal(window.current.grid, load_voxels(path, resolution=32))
-    assert window.viewport.main_polydata.n_cells == 2 * 2 * (12 * 8 + 12 * 20 + 8 * 20)  # a box's faces
+    # opened files are framed like the training data (longest side 30 of 32, centred, on the floor)
+    np.testing.assert_array_equal(window.current.grid, frame_grid(grid, 32))
+    assert window.viewport.main_polydata.n_cells == 2 * 2 * (18 * 12 + 18 * 30 + 12 * 30)  # a box's faces
 
 
 def test_missing_weights_open_with_controls_disabled(qtbot, tmp_path, monkeypatch, make_window):
@@ -135,7 +137,7 @@ def test_missing_weights_open_with_controls_disabled(qtbot, tmp_path, monkeypatc
     target = tmp_path / "slab.npy"
     with qtbot.waitSignal(window.exportFinished, timeout=30_000):
         window.export_to(target)
-    np.testing.assert_array_equal(load_voxels(target, resolution=32), grid)
+    np.testing.assert_array_equal(load_voxels(target, resolution=32), frame_grid(grid, 32))  # as shown
     window.banner.close_button.click()
     assert not window.banner.isVisible()
 
@@ -165,7 +167,7 @@ def test_file_opened_while_the_model_loads_is_not_replaced_by_a_generated_shape(
     qtbot.wait(200)
     assert window.current_source == "file" and window.current.source_path == path
     assert window.client.stats["generate"] == 0 or window.current.generate is None
-    np.testing.assert_array_equal(window.current.grid, grid)
+    np.testing.assert_array_equal(window.current.grid, frame_grid(grid, 32))
 
 
 def test_failed_open_with_nothing_shown_falls_back_to_generating(qtbot, tmp_path, make_window):

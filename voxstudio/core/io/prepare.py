@@ -28,7 +28,6 @@ from voxstudio.core.orientation import (
     Orientation,
     orientation_for,
     rotate_grid,
-    rotate_points,
     turn_grid,
     upright_candidates,
 )
@@ -116,14 +115,10 @@ def prepare_shape(path: str | Path, resolution: int = 32, up: str = "auto") -> P
 
 
 def _prepare_mesh(path: Path, resolution: int, orientation: Orientation | None) -> PreparedShape:
-    from voxstudio.core.io.meshes import load_mesh, mesh_to_voxels
+    from voxstudio.core.io.registry import voxelise_mesh_file
 
-    vertices, faces = load_mesh(path)
     pose = orientation or upright_candidates()[0]
-    try:
-        grid = mesh_to_voxels(rotate_points(vertices, pose), faces, resolution, up="z", fill=True)
-    except MemoryError:
-        raise VoxelFileError(path, "mesh too large to voxelise") from None
-    source = f"mesh, {len(faces)} triangles"
+    grid = voxelise_mesh_file(path, resolution, pose)
+    source = "mesh"
     steps = [_orientation_step(pose), f"voxelised at {resolution}\u00b3"]
     return PreparedShape(np.asarray(grid, dtype=bool), source, pose, steps)

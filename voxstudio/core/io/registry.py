@@ -9,11 +9,12 @@ for every supported format:
   aspect ratio survives. ``resolution=None`` keeps a cubic file's own size.
 * mesh files are voxelised (see :mod:`voxstudio.core.io.meshes`).
 
-Up axis rule for ``up="auto"``: ``.obj``, ``.glb`` and ``.gltf`` are y-up (the
-glTF spec, and OBJ as exported by ShapeNet and most DCC tools); ``.off``
-(ModelNet), ``.stl``, ``.ply`` and all voxel formats (``.binvox``, ``.vox``,
-``.npy``) are z-up. ShapeNet's ``.binvox`` files are y-up, so pass ``up="y"`` for
-them (the ShapeNet importer does). y-up data is rotated ``(x, y, z) -> (x, -z, y)``.
+Axes follow the file's convention (:func:`voxstudio.core.orientation.orientation_for`):
+``.off`` (ModelNet), ``.stl``, ``.ply``, ``.vox``, ``.npy`` z up; ShapeNetCore files
+y up, front -z; ``.glb`` / ``.gltf`` and other OBJ y up, front +z. ``up="y"`` or
+``"z"`` forces the up axis. A bare ``.binvox`` under ``up="auto"`` is taken as z up
+here (conversion keeps files as they are); the classification load path
+(:mod:`voxstudio.core.io.prepare`) lets the classifier choose instead.
 """
 
 from __future__ import annotations
@@ -25,6 +26,7 @@ import numpy as np
 
 from voxstudio.core.errors import VoxelFileError
 from voxstudio.core.grid import normalise, resize
+from voxstudio.core.orientation import Z_UP, Orientation, orientation_for, rotate_grid, rotate_points
 
 __all__ = [
     "VOXEL_EXTENSIONS",
@@ -33,13 +35,11 @@ __all__ = [
     "save_voxels",
     "resolve_up",
     "read_voxel_file",
-    "rotate_y_up_to_z_up",
+    "voxelise_mesh_file",
 ]
 
 VOXEL_EXTENSIONS: tuple[str, ...] = (".binvox", ".vox", ".npy")
 MESH_EXTENSIONS: tuple[str, ...] = (".off", ".obj", ".stl", ".ply", ".glb", ".gltf")
-_Y_UP_EXTENSIONS = (".obj", ".glb", ".gltf")
-
 Up = Literal["auto", "z", "y"]
 
 
@@ -49,16 +49,18 @@ def _suffix(path: Path) -> str:
 
 def resolve_up(path: str | Path, up: str = "auto") -> Literal["z", "y"]:
     """The up axis of a file under the rule in the module docstring."""
-    if up in ("z", "y"):
-        return up  # type: ignore[return-value]
-    if up != "auto":
-        raise ValueError(f"up must be 'auto', 'z' or 'y', got {up!r}")
-    return "y" if _suffix(Path(path)) in _Y_UP_EXTENSIONS else "z"
+    return "z" if (orientation_for(path, up) or Z_UP) is Z_UP else "y"
 
 
-def rotate_y_up_to_z_up(grid: np.ndarray) -> np.ndarray:
-    """Rotate a y-up grid to z-up: ``new[x, y, z] = old[x, z, Y-1-y]`` (the mesh rule on voxels)."""
-    return np.ascontiguousarray(np.transpose(grid, (0, 2, 1))[:, ::-1, :])
+def voxelise_mesh_file(path: Path, resolution: int, orientation: Orientation, fill: bool = True) -> np.ndarray:
+    """Load a mesh file, turn it into our axes and voxelise it framed (raises :class:`VoxelFileError`)."""
+    from voxstudio.core.io.meshes import load_mesh, mesh_to_voxels
+
+    vertices, faces = load_mesh(path)
+    try:
+        return mesh_to_voxels(rotate_points(vertices, orientation), faces, resolution, up="z", fill=fill)
+    except MemoryError:
+        raise VoxelFileError(path, "mesh too large to voxelise") from None
 
 
 def read_voxel_file(path: str | Path) -> np.ndarray:
@@ -95,19 +97,15 @@ def load_voxels(
     """
     path = Path(path)
     suffix = _suffix(path)
-    axis = resolve_up(path, up)
+    orientation = orientation_for(path, up) or Z_UP
     if resolution is not None and not 1 <= int(resolution) <= 1024:
         raise ValueError(f"resolution must be in 1..1024, got {resolution}")
     if suffix in MESH_EXTENSIONS:
-        from voxstudio.core.io.meshes import read_mesh_voxels
-
-        return read_mesh_voxels(path, 32 if resolution is None else int(resolution), axis, fill)
+        return voxelise_mesh_file(path, 32 if resolution is None else int(resolution), orientation, fill)
     if suffix not in VOXEL_EXTENSIONS:
         known = ", ".join(VOXEL_EXTENSIONS + MESH_EXTENSIONS)
         raise VoxelFileError(path, f"unsupported file type {suffix or '(none)'!r}; supported: {known}")
-    grid = read_voxel_file(path)
-    if axis == "y":
-        grid = rotate_y_up_to_z_up(grid)
+    grid = rotate_grid(read_voxel_file(path), orientation)
     if len(set(grid.shape)) != 1:
         size = int(resolution) if resolution is not None else int(max(grid.shape))
         return normalise(grid, size, margin=0).astype(bool, copy=False)
