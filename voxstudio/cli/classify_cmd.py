@@ -41,25 +41,20 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     parser.set_defaults(handler=run)
 
 
-def weights_stem(weights: Path | None, model: str) -> Path:
-    """``--weights`` as a stem: a folder means ``folder/<model>``; nothing means the shipped weights."""
-    from voxstudio.paths import weights_dir
-
-    base = weights if weights is not None else weights_dir()
-    return base / model if base.is_dir() else base.with_suffix("")
-
-
 def run(args: argparse.Namespace) -> int:
     import torch
 
     from voxstudio.models.device import DeviceError
     from voxstudio.models.file_classifier import FileClassifier
     from voxstudio.models.weights import WeightsError
+    from voxstudio.paths import weights_dir
+    from voxstudio.training.evaluate import resolve_weights
 
     if args.threads:
         torch.set_num_threads(args.threads)
     try:
-        classifier = FileClassifier.from_weights(weights_stem(args.weights, args.model), device=args.device)
+        stem = resolve_weights(args.weights if args.weights is not None else weights_dir(), args.model)
+        classifier = FileClassifier.from_weights(stem, device=args.device)
     except (WeightsError, DeviceError) as error:
         print(f"voxstudio: error: {error}", file=sys.stderr)
         return 2
