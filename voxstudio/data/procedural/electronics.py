@@ -1,4 +1,4 @@
-"""Monitors (thin screen on a stand, a few CRTs) and open laptops."""
+"""Monitors (thin screen on a stand, a few CRT monitors and tube televisions) and open laptops."""
 
 from __future__ import annotations
 
@@ -11,6 +11,9 @@ def monitor(b: Builder) -> None:
     """Flat panel 0.45-0.75 m wide on a neck and foot, or a boxy CRT; front faces -y."""
     if b.chance(0.15):
         _crt(b)
+        return
+    if b.chance(0.08):
+        _crt_television(b)
         return
     width = b.u(0.45, 0.75)
     aspect = b.choice((16 / 9, 16 / 10, 4 / 3, 21 / 9), (0.5, 0.25, 0.15, 0.1))
@@ -62,6 +65,26 @@ def _crt(b: Builder) -> None:
           r0=width * 0.46, r1=width * 0.28)
     b.parts[-1].primitive.bottom = (width * 0.46, height * 0.46)
     b.parts[-1].primitive.top = (width * 0.3, height * 0.28)
+
+
+def _crt_television(b: Builder) -> None:
+    """Tube television: a wide cabinet standing on its base or short feet, a deep rounded back."""
+    width = b.u(0.5, 0.85)
+    height = width * b.u(0.68, 0.85)
+    depth = width * b.u(0.6, 0.85)
+    lift = b.choice((0.0, b.u(0.02, 0.06)), (0.6, 0.4))
+    if lift > 0:
+        for sx in (-1, 1):
+            b.box(sx * width * 0.35 - 0.03, sx * width * 0.35 + 0.03, -depth * 0.3, depth * 0.1, 0.0, lift)
+    front = b.u(0.12, 0.22)  # the boxy front cabinet around the screen
+    b.box(-width / 2, width / 2, -depth / 2, -depth / 2 + front, lift, lift + height, radius=0.02)
+    b.rod((0.0, -depth / 2 + front - 0.01, lift + height / 2), (0.0, depth / 2, lift + height * 0.48),
+          r0=width * 0.45, r1=width * 0.25)
+    b.parts[-1].primitive.bottom = (width * 0.47, height * 0.47)
+    b.parts[-1].primitive.top = (width * 0.28, height * 0.3)
+    if b.chance(0.5):  # the screen sits a little recessed in the cabinet front
+        b.box(-width * 0.38, width * 0.32, -depth / 2 - 0.01, -depth / 2 + 0.015, lift + height * 0.15,
+              lift + height * 0.85, subtract=True)
 
 
 def laptop(b: Builder) -> None:
