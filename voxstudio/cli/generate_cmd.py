@@ -124,6 +124,9 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     parser.add_argument("--format", choices=FORMATS, default="npy", help="file format (default: npy)")
     parser.add_argument("--surface", choices=("blocky", "smooth"), default="blocky",
                         help="mesh formats: voxel cubes or marching cubes (default: blocky)")
+    from voxstudio.cli.export_options import add_voxel_size_option
+
+    add_voxel_size_option(parser, "the class's typical size, e.g. a chair about 0.96 m tall")
     parser.add_argument("--clean", action="store_true",
                         help="clean up fragments: keep the main piece and fill pinholes (off by default)")
     parser.add_argument("--weights", type=Path, default=None, metavar="DIR",
@@ -173,7 +176,11 @@ def run(args: argparse.Namespace) -> int:
                 if args.format == "npy":
                     export(path, np.ascontiguousarray(grid > 0.5 if grid.dtype != np.bool_ else grid))
                 else:
-                    export(path, grid, surface=args.surface)
+                    from voxstudio.cli.export_options import voxel_size_for
+                    from voxstudio.core.export import ExportOptions
+
+                    options = ExportOptions(voxel_size=voxel_size_for(args, grid > 0.5, class_name))
+                    export(path, grid, surface=args.surface, options=options)
             except VoxelFileError as error:  # e.g. an empty shape has no mesh: skip it, say so
                 print(f"voxstudio: skipped seed {seed}: {error}", file=sys.stderr)
                 skipped += 1

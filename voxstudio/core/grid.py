@@ -13,7 +13,7 @@ from collections.abc import Sequence
 import numpy as np
 from scipy import ndimage
 
-__all__ = ["resize", "resize_to_shape", "normalise", "fill_interior", "to_occupancy", "bounding_box"]
+__all__ = ["resize", "resize_to_shape", "normalise", "fill_interior", "to_occupancy", "bounding_box", "largest_component"]
 
 
 def _resample_axis(array: np.ndarray, axis: int, size: int) -> np.ndarray:
@@ -131,3 +131,20 @@ def to_occupancy(grid: np.ndarray, threshold: float = 0.5) -> np.ndarray:
     if grid.dtype == np.bool_:
         return grid.copy()
     return grid > threshold
+
+
+def largest_component(occupancy: np.ndarray) -> np.ndarray:
+    """The largest 26-connected piece of a boolean grid ("keep the main piece" on export).
+
+    26-connectivity (voxels touching at an edge or corner count as joined) is the
+    one the generator's one-piece metric uses, so a chair whose leg meets the seat
+    only diagonally keeps the leg. A grid with at most one piece is returned as a
+    copy; ties go to the piece with the lowest label (found first in x, y, z order).
+    """
+    occ = np.asarray(occupancy, dtype=bool)
+    labels, count = ndimage.label(occ, structure=np.ones((3, 3, 3), dtype=bool))
+    if count <= 1:
+        return occ.copy()
+    sizes = np.bincount(labels.ravel())
+    sizes[0] = 0
+    return labels == int(sizes.argmax())

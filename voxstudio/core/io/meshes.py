@@ -497,9 +497,13 @@ def mesh_to_voxels(
     normals[inverted] *= -1
     # Also pull each triangle towards its centroid, so points on a convex edge
     # (shared by two boundary-aligned faces) leave both voxel boundaries.
+    # The pull is sized so every edge moves in by at least the nudge: the centroid
+    # sits 2A / (3 L) from an edge of length L, so long thin triangles (merged
+    # coplanar faces) get a larger pull than a fixed fraction of their size.
     centroid = tri.mean(axis=1, keepdims=True)
-    edge = np.linalg.norm(tri - centroid, axis=2, keepdims=True).max(axis=1, keepdims=True)
-    pull = np.minimum(_INWARD_NUDGE / np.maximum(edge, 1e-12), 0.5)
+    longest = np.linalg.norm(tri - np.roll(tri, 1, axis=1), axis=2).max(axis=1)
+    to_edge = (length[:, 0] / (3.0 * np.maximum(longest, 1e-12)))[:, None, None]  # length = 2A
+    pull = np.minimum(_INWARD_NUDGE / np.maximum(to_edge, 1e-12), 0.5)
     shrunk = centroid + (tri - centroid) * (1.0 - pull)
     tri[closed] = shrunk[closed] - _INWARD_NUDGE * normals[closed][:, None, :]
     surface = _sample_surface_voxels(tri, resolution, path)

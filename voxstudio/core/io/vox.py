@@ -28,7 +28,8 @@ import numpy as np
 from voxstudio.core.errors import VoxelFileError
 from voxstudio.core.io.common import as_grid_for_writing, check_dims, read_bytes, write_bytes
 
-__all__ = ["VoxModel", "DEFAULT_PALETTE", "read_vox", "parse_vox", "write_vox", "encode_vox", "MAX_VOX_DIM"]
+__all__ = ["VoxModel", "DEFAULT_PALETTE", "read_vox", "parse_vox", "write_vox", "encode_vox", "MAX_VOX_DIM",
+           "HEIGHT_COLOURS", "height_colours", "solid_colour"]
 
 MAX_VOX_DIM = 256
 _VERSION = 150
@@ -204,3 +205,43 @@ def write_vox(
     path = Path(path)
     payload = encode_vox(grid, colors, palette, path)
     write_bytes(path, payload)
+
+
+HEIGHT_COLOURS = 255
+"""Palette entries used by :func:`height_colours` (indices 1..255, bottom to top)."""
+# Viridis at 0, 1/4, 1/2, 3/4, 1: the viewport's height colour map, so the .vox looks like the window.
+_VIRIDIS_STOPS = np.array([[68, 1, 84], [59, 82, 139], [33, 145, 140], [94, 201, 98], [253, 231, 37]], dtype=np.float64)
+
+
+def height_colours(occupancy: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Colour indices and an RGBA palette that colour voxels by height, like the viewport.
+
+    Without an RGBA chunk MagicaVoxel shows every voxel in palette colour 1
+    (white), so exports carry their own palette. The occupied layers from the
+    lowest to the highest map onto indices 1..255 of a viridis ramp. Returns
+    ``(colors, palette)`` for :func:`encode_vox`.
+    """
+    occ = np.asarray(occupancy, dtype=bool)
+    ramp = np.linspace(0.0, 1.0, HEIGHT_COLOURS)
+    stops = np.linspace(0.0, 1.0, _VIRIDIS_STOPS.shape[0])
+    palette = np.zeros((256, 4), dtype=np.uint8)
+    palette[1:, :3] = np.stack([np.interp(ramp, stops, _VIRIDIS_STOPS[:, c]) for c in range(3)], axis=1).round()
+    palette[1:, 3] = 255
+    layers = np.flatnonzero(occ.any(axis=(0, 1)))
+    colors = np.zeros(occ.shape, dtype=np.uint8)
+    if layers.size:
+        low, high = layers[0], layers[-1]
+        z = np.arange(occ.shape[2])
+        fraction = (z - low) / max(high - low, 1)
+        index = (1 + np.clip(np.round(fraction * (HEIGHT_COLOURS - 1)), 0, HEIGHT_COLOURS - 1)).astype(np.uint8)
+        colors = np.where(occ, index[None, None, :], 0).astype(np.uint8)
+    return colors, palette
+
+
+def solid_colour(occupancy: np.ndarray, rgb: tuple[int, int, int]) -> tuple[np.ndarray, np.ndarray]:
+    """Every voxel in one colour: index 1 of a palette whose entry 1 is ``rgb``."""
+    if len(rgb) != 3 or any(not 0 <= int(c) <= 255 for c in rgb):
+        raise ValueError(f"colour must be three values in 0..255, got {rgb!r}")
+    palette = DEFAULT_PALETTE.copy()
+    palette[1] = (*(int(c) for c in rgb), 255)
+    return np.asarray(occupancy, dtype=bool).astype(np.uint8), palette
