@@ -8,11 +8,12 @@ import numpy as np
 import pytest
 import trimesh
 from gui_helpers import wait_for_shape
-from PySide6.QtWidgets import QFileDialog, QMessageBox
+from PySide6.QtWidgets import QDialog, QFileDialog, QMessageBox
 
 from voxstudio.core.export import EXPORT_EXTENSIONS
 from voxstudio.core.io import VOXEL_EXTENSIONS, load_voxels
-from voxstudio.gui.export_dialog import export_filters
+from voxstudio.data.sizes import default_voxel_size
+from voxstudio.gui.export_dialog import ExportOptionsDialog, export_filters
 
 pytestmark = pytest.mark.gui
 
@@ -34,21 +35,30 @@ def test_export_action_writes_a_mesh_matching_the_view(qtbot, tmp_path, monkeypa
 
     (tmp_path / "out").mkdir()
     monkeypatch.setattr(QFileDialog, "getSaveFileName", staticmethod(fake_save))
+    shown = []
+    monkeypatch.setattr(ExportOptionsDialog, "exec", lambda self: shown.append(self) or QDialog.DialogCode.Accepted)
     with qtbot.waitSignal(window.exportFinished, timeout=30_000) as blocker:
         window.actions.export.trigger()
     path = blocker.args[0]
     assert path == tmp_path / "out" / "shape.stl" and path.exists()
     assert all(f"*{ext}" in calls[0][1] for ext in EXPORT_EXTENSIONS)
     mesh = trimesh.load(path, force="mesh")
-    assert mesh.is_watertight
-    # blocky export == the blocky surface in the viewport
-    assert len(mesh.faces) == window.viewport.main_polydata.n_cells
+    assert mesh.is_watertight and mesh.is_winding_consistent
+    # the options dialog's default size: the generated class's typical size, written in millimetres
+    occupancy = window.current.grid >= window.threshold()
+    voxel_mm = 1000 * default_voxel_size(window.generate_panel.class_name(), occupancy)
+    assert shown[0].voxel_size() == pytest.approx(voxel_mm / 1000)
+    assert mesh.volume == pytest.approx(occupancy.sum() * voxel_mm**3, rel=1e-6)
+    # blocky export == the blocky surface in the viewport (same area), with coplanar faces merged
+    assert mesh.area == pytest.approx(window.viewport.main_polydata.area * voxel_mm**2, rel=1e-6)
+    assert len(mesh.faces) < window.viewport.main_polydata.n_cells
     assert window.settings.last_dir == str(tmp_path / "out")
     # the next export dialog starts in that folder, with the format used last
     _export(qtbot, window, tmp_path / "out" / "again.ply")
     window.actions.export.trigger()
     start, _filters = calls[-1]
     assert Path(start).parent == tmp_path / "out" and Path(start).suffix == ".ply"
+    assert len(shown) == 1  # cancelling the file dialog asks for no options
 
 
 @pytest.mark.parametrize("ext", EXPORT_EXTENSIONS)
@@ -59,7 +69,7 @@ def test_every_format_round_trips(qtbot, tmp_path, window, ext):
         np.testing.assert_array_equal(load_voxels(path, resolution=32), occupancy)
     else:
         mesh = trimesh.load(path, force="mesh")
-        assert len(mesh.faces) == window.viewport.main_polydata.n_cells
+        assert mesh.area == pytest.approx(window.viewport.main_polydata.area, rel=1e-6)  # voxel units
 
 
 def test_smooth_view_exports_smooth_mesh(qtbot, tmp_path, window):

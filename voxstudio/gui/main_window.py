@@ -15,6 +15,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
+import numpy as np
 from PySide6.QtCore import QPoint, QRect, QSize, Qt, Signal
 from PySide6.QtGui import QCloseEvent, QColor, QDragEnterEvent, QDropEvent, QIcon, QImage, QPainter
 from PySide6.QtWidgets import (
@@ -28,11 +29,17 @@ from PySide6.QtWidgets import (
 )
 
 from voxstudio import __version__
-from voxstudio.core.export import EXPORT_EXTENSIONS
+from voxstudio.core.export import EXPORT_EXTENSIONS, ExportOptions
 from voxstudio.gui.actions import build_menus, create_actions
 from voxstudio.gui.banner import Banner
 from voxstudio.gui.classify_panel import ClassifyPanel
-from voxstudio.gui.export_dialog import OPEN_EXTENSIONS, ask_export_path, ask_open_path, ask_screenshot_path
+from voxstudio.gui.export_dialog import (
+    OPEN_EXTENSIONS,
+    ask_export_options,
+    ask_export_path,
+    ask_open_path,
+    ask_screenshot_path,
+)
 from voxstudio.gui.generate_panel import GeneratePanel
 from voxstudio.gui.inversion import InversionController
 from voxstudio.gui.pose_explorer import PoseExplorerController
@@ -471,10 +478,25 @@ class MainWindow(QMainWindow):
         stem = (self.current.source_path.stem if self.current.source_path is not None
                 else (self.generate_panel.class_name() or "shape"))
         path = ask_export_path(self, self.settings.last_dir, f"{stem}{self.settings.last_export_ext}")
-        if path is not None:
-            self.export_to(path)
+        if path is None:
+            return
+        occupancy = np.asarray(self.current.grid) >= self.threshold()
+        options = ask_export_options(self, path, occupancy, self.export_class_name())
+        if options is not None:
+            self.export_to(path, options)
 
-    def export_to(self, path: str | Path) -> None:
+    def export_class_name(self) -> str | None:
+        """The shown shape's class, for the export size: the generator's, else a confident classification's."""
+        if self.current is None:
+            return None
+        if self.current.generate is not None and self.generate_panel.class_name():
+            return self.generate_panel.class_name()
+        outcome = self.last_classification
+        if outcome is not None and outcome.seq > self.current.seq and not outcome.none_of_these:
+            return str(outcome.classes[outcome.predicted])
+        return None
+
+    def export_to(self, path: str | Path, options: ExportOptions | None = None) -> None:
         """Export the shown shape (surface kind and threshold follow the view), atomically."""
         if self.current is None:
             raise RuntimeError("nothing to export")
@@ -483,7 +505,8 @@ class MainWindow(QMainWindow):
         if path.suffix.lower() in EXPORT_EXTENSIONS:
             self.settings.last_export_ext = path.suffix
         self.statusBar().showMessage(f"Exporting {path.name}\u2026")
-        self.client.submit_unique("export", ExportRequest(path, self.current.grid, self.surface_mode(), self.threshold()))
+        self.client.submit_unique("export", ExportRequest(path, self.current.grid, self.surface_mode(), self.threshold(),
+                                                          options))
 
     def screenshot_dialog(self) -> None:
         path = ask_screenshot_path(self, self.settings.last_dir)

@@ -13,6 +13,8 @@ from typing import Any, Callable
 
 import numpy as np
 
+from voxstudio.core.export import ExportOptions
+
 
 @dataclass(frozen=True)
 class ViewParams:
@@ -85,6 +87,7 @@ class ExportRequest:
     grid: np.ndarray
     surface: str
     threshold: float
+    options: ExportOptions | None = None  # size, main piece, .vox colours (None: core defaults)
 
 
 @dataclass(frozen=True)

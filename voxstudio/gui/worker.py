@@ -313,7 +313,8 @@ class EngineWorker(QObject):
         from voxstudio.core.export import export
 
         start = time.perf_counter()
-        path = export(request.path, request.grid, surface=request.surface, threshold=request.threshold)
+        path = export(request.path, request.grid, surface=request.surface, threshold=request.threshold,
+                      options=request.options)
         self.stats["export"] += 1
         return ExportOutcome(path=path, ms=(time.perf_counter() - start) * 1000.0)
 
