@@ -102,7 +102,9 @@ def test_calibrate_writes_a_threshold_that_keeps_the_furniture(tmp_path: Path, c
     config = json.loads((weights / "capsnet.json").read_text())
     calibration = config["none_calibration"]
     assert config["none_threshold"] == calibration["none_threshold"]
-    assert calibration["furniture_kept"] >= 0.97 and calibration["furniture"] == len(voxels)
+    # never above the presence of the 0.5 % least sure real-file-like test shapes
+    assert calibration["augmented_furniture_kept"] >= 0.99 and calibration["furniture"] == len(voxels)
+    assert 0.0 <= calibration["furniture_kept"] <= 1.0
     assert 0.0 <= calibration["outliers_refused"] <= 1.0
     # the weights still load (the tensors and their checksum are untouched)
     assert main(["classify", str(tmp_path / "data" / "meta.json"), "--weights", str(weights)]) == 1

@@ -80,8 +80,9 @@ def run(args: argparse.Namespace) -> int:
 
             result = calibrate_weights(resolve_weights(weights, args.model), args.data, device=args.device)
             print(f"none-of-these threshold {result.threshold:.4f}: keeps {100 * result.furniture_kept:.1f}% of "
-                  f"{result.furniture} test shapes, refuses {100 * result.outliers_refused:.1f}% of "
-                  f"{result.outliers} non-furniture shapes (written to the weights JSON)")
+                  f"{result.furniture} test shapes ({100 * result.augmented_kept:.1f}% made to look like real "
+                  f"files), refuses {100 * result.outliers_refused:.1f}% of {result.outliers} non-furniture "
+                  "shapes (written to the weights JSON)")
         if args.files is not None:
             report = evaluate_files(args.model, args.files, weights, device=args.device, up=args.up)
         else:
