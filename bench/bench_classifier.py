@@ -30,6 +30,7 @@ class ModelFigures:
     one: Timing
     many: Timing
     train: Timing
+    voted: Timing  # one shape classified in four yaws and averaged, as the app and the CLI do
 
 
 def _data(device: torch.device, classes: int, resolution: int, batch: int) -> tuple[torch.Tensor, torch.Tensor]:
@@ -43,6 +44,7 @@ def measure_models(device: torch.device, repeats: int, classes: int = 12, resolu
     """Capsule network and VoxNet baseline: latency for 1 shape and a batch, one Adam training step."""
     from voxstudio.models.baseline import VoxNet
     from voxstudio.models.capsnet import CapsNet3D
+    from voxstudio.models.voting import vote
 
     data, labels = _data(device, classes, resolution, batch)
     sync = (lambda: torch.cuda.synchronize(device)) if device.type == "cuda" else None
@@ -54,6 +56,7 @@ def measure_models(device: torch.device, repeats: int, classes: int = 12, resolu
         with torch.no_grad():
             one = measure(lambda: model(data[:1]), repeats, sync=sync)
             many = measure(lambda: model(data), repeats, sync=sync)
+            voted = measure(lambda: vote(model, data[:1]), repeats, sync=sync)
         model.train()
         optimizer = torch.optim.Adam(model.parameters(), lr=1e-4)
 
@@ -67,7 +70,7 @@ def measure_models(device: torch.device, repeats: int, classes: int = 12, resolu
             optimizer.step()
 
         train = measure(step, max(2, repeats // 2), sync=sync)
-        figures.append(ModelFigures(name, size_mb, batch, one, many, train))
+        figures.append(ModelFigures(name, size_mb, batch, one, many, train, voted))
     return figures
 
 
@@ -109,6 +112,8 @@ def run(quick: bool = False) -> list[Result]:
             label = f"{f.name} ({f.size_mb:.1f} MB), {device.type}"
             results += [
                 timed_result(CLASSIFIER, f"{label}: 1 shape", f.one, model=f.name, device=device.type, batch=1),
+                timed_result(CLASSIFIER, f"{label}: 1 shape, 4-yaw vote (as the app classifies)", f.voted,
+                             model=f.name, device=device.type, batch=1, votes=4),
                 timed_result(CLASSIFIER, f"{label}: batch {f.batch}", f.many,
                              note=f"{f.many.rate(f.batch):.1f} shapes/s", model=f.name, device=device.type,
                              batch=f.batch),
@@ -140,7 +145,8 @@ def main() -> None:
     print(f"device {device}, {torch.get_num_threads()} threads, {resolution}^3, {classes} classes, torch {torch.__version__}")
     for f in measure_models(device, args.repeats, classes, resolution, batch):
         one, many, train = f.one.median_s, f.many.median_s, f.train.median_s
-        print(f"{f.name:9s} {f.size_mb:5.1f} MB  inference: 1 shape {1000 * one:7.1f} ms, batch {batch} "
+        print(f"{f.name:9s} {f.size_mb:5.1f} MB  inference: 1 shape {1000 * one:7.1f} ms "
+              f"(4-yaw vote {1000 * f.voted.median_s:7.1f} ms), batch {batch} "
               f"{1000 * many:7.1f} ms ({batch / many:6.1f} shapes/s)  training: {batch / train:6.1f} samples/s")
 
     r = measure_routing(args.repeats, classes, resolution)
