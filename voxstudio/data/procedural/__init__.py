@@ -58,8 +58,8 @@ GENERATORS: dict[str, Callable[[Builder], None]] = {
 
 #: Revision of the shape generators: the same (class, seed) gives the same shape only
 #: within one revision. 2 added wall-hung toilets, cantilever chairs and more corner desks;
-#: 3 bunk beds and open bedside tables; 4 tube televisions; 5 slimmer TVs with recessed screens.
-GENERATOR_VERSION = 5
+#: 3 bunk beds and open bedside tables; 4 tube televisions.
+GENERATOR_VERSION = 4
 
 MAX_YAW_DEG = 15.0
 DROP_PROBABILITY = 0.08  # chance that one small part (handle, stretcher, castor...) is missing

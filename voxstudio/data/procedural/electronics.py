@@ -12,7 +12,7 @@ def monitor(b: Builder) -> None:
     if b.chance(0.15):
         _crt(b)
         return
-    if b.chance(0.12):
+    if b.chance(0.08):
         _crt_television(b)
         return
     width = b.u(0.45, 0.75)
@@ -70,8 +70,8 @@ def _crt(b: Builder) -> None:
 def _crt_television(b: Builder) -> None:
     """Tube television: a wide cabinet standing on its base or short feet, a deep rounded back."""
     width = b.u(0.5, 0.85)
-    height = width * b.u(0.6, 0.85)
-    depth = width * b.u(0.3, 0.85)  # from slim late sets to deep tubes
+    height = width * b.u(0.68, 0.85)
+    depth = width * b.u(0.6, 0.85)
     lift = b.choice((0.0, b.u(0.02, 0.06)), (0.6, 0.4))
     if lift > 0:
         for sx in (-1, 1):
@@ -82,9 +82,9 @@ def _crt_television(b: Builder) -> None:
           r0=width * 0.45, r1=width * 0.25)
     b.parts[-1].primitive.bottom = (width * 0.47, height * 0.47)
     b.parts[-1].primitive.top = (width * 0.28, height * 0.3)
-    if b.chance(0.7):  # the screen sits recessed in the cabinet front (controls beside it on the right)
-        b.box(-width * 0.42, width * b.u(0.2, 0.42), -depth / 2 - 0.05, -depth / 2 + b.u(0.03, 0.06),
-              lift + height * 0.12, lift + height * 0.88, subtract=True)
+    if b.chance(0.5):  # the screen sits a little recessed in the cabinet front
+        b.box(-width * 0.38, width * 0.32, -depth / 2 - 0.01, -depth / 2 + 0.015, lift + height * 0.15,
+              lift + height * 0.85, subtract=True)
 
 
 def laptop(b: Builder) -> None:
