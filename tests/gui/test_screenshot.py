@@ -58,3 +58,21 @@ def test_whole_window_screenshot(qtbot, tmp_path, make_window):
     if os.environ.get("VOXSTUDIO_UPDATE_DOCS") == "1":
         DOCS_IMAGE.parent.mkdir(parents=True, exist_ok=True)
         shutil.copyfile(path, DOCS_IMAGE)
+
+
+def test_real_file_classification_screenshot(qtbot, tmp_path, make_window):
+    """A CC0 Kenney sofa (glTF: y up, front +z) opened, framed and classified (docs/images/classify_real_file.png)."""
+    window = make_window(_engine_factory(), size=(1600, 1000))
+    path = REPO / "tests" / "data" / "kenney" / "sofa" / "kenney_loungeSofa.glb"
+    with qtbot.waitSignal(window.classified, timeout=60_000) as blocker:
+        window.open_path(path)
+    qtbot.wait(200)
+    source = window.classify_panel.source_label.text()
+    assert "y up, front +z (glTF) \u2192 z up" in source and "voxelised at 32\u00b3" in source
+    outcome = blocker.args[0]
+    assert outcome.classes[outcome.predicted] in window.classify_panel.result_label.text()
+    image = window.grab_window_image()
+    shot = tmp_path / "classify_real_file.png"
+    assert image.save(str(shot))
+    if os.environ.get("VOXSTUDIO_UPDATE_DOCS") == "1":
+        shutil.copyfile(shot, DOCS_IMAGE.with_name("classify_real_file.png"))
