@@ -112,12 +112,14 @@ class ClassifierReport:
 
     def format_markdown(self) -> str:
         """The confusion matrix and per-class accuracy as a Markdown table."""
-        header = "| true \\ predicted | " + " | ".join(self.classes) + " | accuracy |"
-        rule = "|" + "---|" * (len(self.classes) + 2)
+        columns = [*self.classes, *(["none of these"] if self.rejected is not None else [])]
+        header = "| true \\ predicted | " + " | ".join(columns) + " | accuracy |"
+        rule = "|" + "---|" * (len(columns) + 2)
         rows = []
-        for name, row, value in zip(self.classes, self.confusion, self.per_class):
+        for index, (name, row, value) in enumerate(zip(self.classes, self.confusion, self.per_class)):
             shown = "n/a" if np.isnan(value) else f"{100 * value:.1f}%"
-            rows.append(f"| {name} | " + " | ".join(str(int(v)) for v in row) + f" | {shown} |")
+            values = [*row, self.rejected[index]] if self.rejected is not None else list(row)
+            rows.append(f"| {name} | " + " | ".join(str(int(v)) for v in values) + f" | {shown} |")
         return "\n".join([header, rule, *rows])
 
 
