@@ -7,7 +7,7 @@ import pytest
 from gui_helpers import shared_engine, wait_for_shape
 from PySide6.QtCore import Qt
 
-from voxstudio.core.io import load_voxels, save_voxels
+from voxstudio.core.io import save_voxels
 from voxstudio.core.io.prepare import prepare_shape
 from voxstudio.data.procedural import generate_shape
 from voxstudio.gui.probability_chart import ACCENT
