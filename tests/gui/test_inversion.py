@@ -80,6 +80,7 @@ def test_open_in_generator_hands_the_found_latent_to_the_generate_panel(qtbot, t
     path = tmp_path / "mine.binvox"
     save_voxels(path, target)
     _open(qtbot, window, path)
+    target = window.current.grid  # what the app inverts: the file framed like the training data
     window.generate_panel.sliders[0].set_value(1.0, emit=False)  # to be reset by the hand-over
 
     outcome = _invert_current(qtbot, window)

@@ -14,6 +14,7 @@ import pytest
 from gui_helpers import shared_engine, wait_for_shape
 
 from voxstudio.core.io import save_voxels
+from voxstudio.core.io.prepare import frame_grid
 from voxstudio.gui.main_window import default_engine_factory
 from voxstudio.paths import weights_dir
 
@@ -26,7 +27,7 @@ def _still_opens_files(qtbot, window, tmp_path: Path) -> None:
     path = tmp_path / "block.npy"
     save_voxels(path, grid)
     wait_for_shape(qtbot, window, lambda: window.open_path(path))
-    np.testing.assert_array_equal(window.current.grid, grid)
+    np.testing.assert_array_equal(window.current.grid, frame_grid(grid, 32))  # framed like the training data
     assert window.viewport.main_polydata.n_cells > 0
 
 
