@@ -30,6 +30,8 @@ class WindowActions:
     animate: QAction
     classify: QAction
     about: QAction
+    shortcuts: QAction
+    documentation: QAction
 
 
 def _action(parent: QWidget, text: str, shortcut: str | QKeySequence.StandardKey | None = None,
@@ -69,6 +71,9 @@ def create_actions(parent: QWidget) -> WindowActions:
         animate=_action(parent, "&Animate", "Ctrl+P", "Play the interpolation / random walk", checkable=True),
         classify=_action(parent, "&Classify current", "Ctrl+K", "Classify the shape in the view"),
         about=_action(parent, "&About VoxStudio", None, "About VoxStudio"),
+        shortcuts=_action(parent, "&Keyboard shortcuts", "F1", "List every keyboard shortcut"),
+        documentation=_action(parent, "&Documentation", None,
+                              "Open the README (exporting for printing and Blender, the models, the command line)"),
     )
 
 
@@ -98,4 +103,26 @@ def build_menus(menubar: QMenuBar, actions: WindowActions, panel_toggles: list[Q
     classify_menu.addActions([actions.open, actions.classify])
 
     help_menu = menubar.addMenu("&Help")
+    help_menu.addActions([actions.shortcuts, actions.documentation])
+    help_menu.addSeparator()
     help_menu.addAction(actions.about)
+
+
+def shortcut_rows(actions: WindowActions) -> list[tuple[str, str, str]]:
+    """``(command, shortcut, what it does)`` for every action that has a shortcut, in declaration order.
+
+    Generated from :class:`WindowActions`, so the Help > Keyboard shortcuts list
+    can never drift from the real bindings. Shortcuts use the platform's text
+    (Ctrl on Linux/Windows, the command key symbol on macOS).
+    """
+    from dataclasses import fields
+
+    from PySide6.QtGui import QKeySequence
+
+    rows = []
+    for item in fields(actions):
+        action = getattr(actions, item.name)
+        keys = action.shortcut().toString(QKeySequence.SequenceFormat.NativeText)
+        if keys:
+            rows.append((action.text().replace("&", "").rstrip("\u2026"), keys, action.statusTip()))
+    return rows

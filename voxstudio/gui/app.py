@@ -10,7 +10,7 @@ import argparse
 import sys
 from collections.abc import Sequence
 from pathlib import Path
-from typing import Any
+from typing import Any, NoReturn
 
 import voxstudio.gui  # noqa: F401 - pins QT_API before pyvistaqt is imported
 
@@ -98,7 +98,34 @@ def _screenshot_then_quit(app: Any, window: Any, path: Path, timeout_s: float = 
 
 
 def run(argv: Sequence[str] | None = None) -> int:
-    """Run the GUI until the window closes; ``argv`` is ``sys.argv``-like."""
+    """Run the GUI until the window closes; ``argv`` is ``sys.argv``-like.
+
+    Does not return: see :func:`quick_exit`.
+    """
     argv = list(sys.argv if argv is None else argv)
     args = build_parser().parse_args([str(a) for a in argv[1:] if not str(a).startswith("-platform")])
-    return launch(args, argv[:1])
+    quick_exit(launch(args, argv[:1]))
+
+
+def quick_exit(code: int) -> NoReturn:
+    """End the process right after the window closed.
+
+    Measured on Ctrl+Q with a file opened (shipped weights, CPU): the window
+    closed in ~0.15 s, then the normal interpreter shut-down took ~2.3 s more --
+    joining the file reader's process pool from its exit handler and tearing
+    down torch, VTK and the engine's tensors one object at a time. Settings are
+    already written (``closeEvent`` syncs them), the worker thread has stopped
+    and exports are atomic, so nothing is lost by skipping it: kill the idle
+    reader child, flush the standard streams and ``os._exit``.
+    """
+    import os
+
+    from voxstudio.gui.file_loader import shutdown_shared_loader
+
+    shutdown_shared_loader()
+    for stream in (sys.stdout, sys.stderr):
+        try:
+            stream.flush()
+        except (OSError, ValueError, AttributeError):
+            pass
+    os._exit(int(code))

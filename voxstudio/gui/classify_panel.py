@@ -72,8 +72,10 @@ class ClassifyPanel(QWidget):
 
         self.source_label = QLabel("No file opened")
         self.source_label.setWordWrap(True)
-        self.live_check = QCheckBox("Classify generated shapes live")
-        self.recon_check = QCheckBox("Show reconstruction beside the input")
+        self.live_check = QCheckBox("Classify live")
+        self.live_check.setToolTip("Classify generated shapes as they change")
+        self.recon_check = QCheckBox("Show reconstruction")
+        self.recon_check.setToolTip("Show the capsule network's reconstruction beside the input")
         self.recon_check.setChecked(True)
 
         results = QGroupBox("Class probabilities")
@@ -101,8 +103,10 @@ class ClassifyPanel(QWidget):
         layout.addLayout(buttons)
         layout.addLayout(orientation)
         layout.addWidget(self.source_label)
-        layout.addWidget(self.live_check)
-        layout.addWidget(self.recon_check)
+        toggles = QHBoxLayout()  # one row for both: the pose sliders below stay above the fold
+        toggles.addWidget(self.live_check)
+        toggles.addWidget(self.recon_check)
+        layout.addLayout(toggles)
         layout.addWidget(results)
         layout.addWidget(self.pose_box)
         layout.addStretch(1)

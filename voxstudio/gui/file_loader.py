@@ -93,10 +93,24 @@ class FileLoader:
             except (BrokenProcessPool, OSError, RuntimeError):
                 self.shutdown()  # load() decides what to do at the first real file
 
-    def shutdown(self) -> None:
+    def shutdown(self, terminate: bool = False) -> None:
+        """Stop the child. ``terminate``: kill it now instead of letting it finish (used at quit:
+        the pool's exit handler otherwise joins the child while the interpreter shuts down)."""
         pool, self._pool = self._pool, None
-        if pool is not None:
-            pool.shutdown(wait=False, cancel_futures=True)
+        if pool is None:
+            return
+        processes = list((getattr(pool, "_processes", None) or {}).values()) if terminate else []
+        for process in processes:
+            process.terminate()
+        pool.shutdown(wait=False, cancel_futures=True)
+        for process in processes:
+            process.join(1.0)
+
+
+def shutdown_shared_loader() -> None:
+    """At quit: kill the shared reader child if one was started (it holds no state)."""
+    if _shared is not None:
+        _shared.shutdown(terminate=True)
 
 
 _shared: FileLoader | None = None

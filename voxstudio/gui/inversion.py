@@ -135,11 +135,17 @@ class InversionController(QObject):
     # -- state ------------------------------------------------------------------------------
     def available(self) -> bool:
         w = self.window
+        # An opened file only: a generated shape already is in the generator (inverting
+        # it silently replaced it by its own approximation).
         return (w.engine_state == "ready" and w.engine_info is not None and w.engine_info.has_generator
-                and w.current is not None)
+                and w.current is not None and w.current.source_path is not None)
 
     def _update_button(self, *_args: object) -> None:
-        self.button.setEnabled(self.available())
+        on = self.available()
+        self.button.setEnabled(on)
+        self.button.setToolTip(
+            "Find the GAN latent of the opened file's shape, then morph it with the Generate panel's sliders"
+            if on else "Open a file first: this finds the generator latent of an opened shape")
 
     def _on_classified(self, outcome: Any) -> None:
         if self.window.current is not None:
@@ -168,7 +174,7 @@ class InversionController(QObject):
         """Show the dialog for the shape in the main view (window-modal, returns at once)."""
         w = self.window
         if not self.available():
-            w.statusBar().showMessage("Open a shape (and load a model with a generator) first", 4000)
+            w.statusBar().showMessage("Open a file (and load a model with a generator) first", 4000)
             return None
         if self.dialog is not None:
             self.dialog.raise_()
@@ -213,6 +219,7 @@ class InversionController(QObject):
             return
         slot = result.job.slot
         latent = LoadedLatent.from_array(result.z, result.label, result.iou)
+        self.window.clear_reconstruction()  # its pose / "Decode as" shape was the file's, not the new one's
         self.window.generate_panel.set_loaded_latent(slot, latent, result.class_id)
         class_name = self.window.generate_panel.class_combo.itemText(result.class_id)
         message = (f"{result.label} opened in the generator as {slot} ({class_name}): "

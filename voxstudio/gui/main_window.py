@@ -20,6 +20,7 @@ from PySide6.QtCore import QPoint, QRect, QSize, Qt, Signal
 from PySide6.QtGui import QCloseEvent, QColor, QDragEnterEvent, QDropEvent, QIcon, QImage, QPainter
 from PySide6.QtWidgets import (
     QColorDialog,
+    QDialog,
     QDockWidget,
     QMainWindow,
     QMessageBox,
@@ -211,6 +212,8 @@ class MainWindow(QMainWindow):
         a.animate.toggled.connect(self.generate_panel.set_animating)
         a.classify.triggered.connect(self.classify_current)
         a.about.triggered.connect(self._about)
+        a.shortcuts.triggered.connect(self.show_shortcuts)
+        a.documentation.triggered.connect(self.open_documentation)
         self.generate_panel.animate_button.toggled.connect(self._sync_animate_action)
         self.colour_combo.currentIndexChanged.connect(lambda i: a.colour_by_height.setChecked(i == 0))
         self.threshold_slider.valueChanged.connect(self._on_threshold)
@@ -485,6 +488,15 @@ class MainWindow(QMainWindow):
         if options is not None:
             self.export_to(path, options)
 
+    def clear_reconstruction(self) -> None:
+        """Drop the reconstruction view's shape (it belonged to a shape no longer shown)."""
+        import pyvista as pv
+
+        self.reconstruction = None
+        self.viewport.show_mesh(pv.PolyData(), "recon")
+        self.viewport.set_recon_caption("Reconstruction")
+        self.classify_panel.pose_box.set_engine(self.engine_info)  # the pose was that shape's
+
     def export_class_name(self) -> str | None:
         """The shown shape's class, for the export size: the generator's, else a confident classification's."""
         if self.current is None:
@@ -563,6 +575,13 @@ class MainWindow(QMainWindow):
         if target == "recon":
             self.reconstruction = result
             self.viewport.show_mesh(result.mesh, "recon")  # already in the main view's frame
+            if result.mesh.n_points == 0:  # say why the view is blank instead of leaving it black
+                self.viewport.set_recon_caption(
+                    f"{result.label or 'Reconstruction'}: empty \u2014 no voxel above the threshold "
+                    f"{self.threshold():.2f}; lower it (toolbar) or reset the pose")
+                self.statusBar().showMessage("The reconstruction is empty: no voxel above the threshold", 6000)
+            else:
+                self.viewport.set_recon_caption("Reconstruction")
             self.reconstructionShown.emit(result)
             return
         fresh_file = result.seq in self._classify_when_shown
@@ -574,6 +593,8 @@ class MainWindow(QMainWindow):
                 f"<b>{result.source_path.name}</b> \u2014 {result.source_note or 'as stored'}<br>"
                 f"{result.grid.shape[0]}\u00b3 voxels, {int(result.grid.sum())} occupied{read}")
             self.statusBar().showMessage(f"Opened {result.source_path}", 5000)
+        if result.generate is not None:  # not the last opened file any more: say what is classified
+            self.classify_panel.set_source(f"Generated shape: <b>{result.label or 'shape'}</b>")
         self.current = result
         self.classify_panel.set_file_shown(result.source_path is not None)
         self.viewport.show_mesh(result.mesh, "main", resolution=result.grid.shape[0], title=result.label)
@@ -663,6 +684,28 @@ class MainWindow(QMainWindow):
     def _error_closed(self, box: QMessageBox) -> None:
         if self.error_dialog is box:
             self.error_dialog = None
+
+    def show_shortcuts(self) -> QDialog:
+        """Help > Keyboard shortcuts (non-modal, one at a time)."""
+        from voxstudio.gui.shortcuts_dialog import ShortcutsDialog
+
+        dialog = getattr(self, "shortcuts_dialog", None)
+        if dialog is None:
+            dialog = self.shortcuts_dialog = ShortcutsDialog(self.actions, self)
+        dialog.show()
+        dialog.raise_()
+        return dialog
+
+    def open_documentation(self) -> bool:
+        """Help > Documentation: the README in the system's viewer."""
+        from PySide6.QtGui import QDesktopServices
+
+        from voxstudio.gui.shortcuts_dialog import docs_url
+
+        opened = QDesktopServices.openUrl(docs_url())
+        if not opened:
+            self.statusBar().showMessage(f"Could not open {docs_url().toLocalFile()}", 6000)
+        return opened
 
     def _about(self) -> None:
         QMessageBox.about(

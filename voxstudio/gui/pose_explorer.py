@@ -276,7 +276,9 @@ class PoseExplorer(QGroupBox):
             self.sliders_layout, self.sliders, count,
             make=PoseSlider,
             on_change=self._changed,
-            place=lambda slider, index: self.sliders_layout.addWidget(slider, index, 0),
+            # two columns (d1-d8 | d9-d16): all 16 fit in the panel without scrolling at 1280x800
+            place=lambda slider, index: self.sliders_layout.addWidget(slider, index % ((count + 1) // 2),
+                                                                      index // ((count + 1) // 2)),
         )
         if rows is not None:
             self.sliders = rows

@@ -22,8 +22,8 @@ TRACK = QColor(128, 128, 128, 40)
 class ProbabilityChart(QWidget):
     """Shows ``(class, probability)`` pairs as sorted horizontal bars."""
 
-    ROW_HEIGHT = 20
-    ROW_GAP = 4
+    ROW_HEIGHT = 16  # compact: the pose explorer below must fit in the panel (issue 12)
+    ROW_GAP = 3
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)

@@ -107,6 +107,43 @@ class _View:
         self.renderer.add_actor(self.actor, reset_camera=False, render=False, name="shape")
 
 
+def caption_font_file() -> str | None:
+    """A TrueType font with arrows and dots for the captions, or None.
+
+    VTK's built-in caption font (an embedded Arial subset) has no glyph for
+    "\u2192", so "chair \u00b7 seed 3 \u2192 7" showed as "seed 3  7". DejaVu Sans
+    covers it and ships with matplotlib (a pyvista dependency) and most Linux systems.
+    """
+    candidates = []
+    try:
+        import matplotlib
+
+        candidates.append(Path(matplotlib.get_data_path()) / "fonts" / "ttf" / "DejaVuSans.ttf")
+    except ImportError:  # pragma: no cover - pyvista brings matplotlib
+        pass
+    candidates += [Path("/usr/share/fonts/truetype/dejavu/DejaVuSans.ttf"),
+                   Path("/usr/share/fonts/TTF/DejaVuSans.ttf"), Path("/Library/Fonts/DejaVuSans.ttf")]
+    return next((str(path) for path in candidates if path.is_file()), None)
+
+
+def style_caption(text_actor: object) -> bool:
+    """Render a caption with :func:`caption_font_file`; False when there is none (use ASCII then)."""
+    import vtk
+
+    font = caption_font_file()
+    if font is None:
+        return False
+    prop = text_actor.GetTextProperty()
+    prop.SetFontFamily(vtk.VTK_FONT_FILE)
+    prop.SetFontFile(font)
+    return True
+
+
+def ascii_caption(text: str) -> str:
+    """Fallback for a caption font without them: arrows and middle dots as ASCII."""
+    return text.replace("\u2192", "->").replace("\u00b7", "-").replace("\u00b3", "^3")
+
+
 def is_software_gl(capabilities: str) -> bool:
     """True for Mesa's CPU rasterisers (llvmpipe, softpipe, swrast) from VTK's report."""
     for line in capabilities.splitlines():
@@ -173,9 +210,12 @@ class Viewport(QWidget):
             self.views.append(view)
             if titles[index]:
                 self.plotter.subplot(0, index)
-                self.plotter.add_text(titles[index], position="upper_edge", font_size=9, color="#d8dde6")
+                self._title_recon = self.plotter.add_text(titles[index], position="upper_edge", font_size=9,
+                                                          color="#d8dde6")
+                style_caption(self._title_recon)
         self.plotter.subplot(0, 0)
         self._title_main = self.plotter.add_text("", position="upper_left", font_size=9, color="#d8dde6")
+        self._caption_has_unicode = style_caption(self._title_main)
         self.set_split(False)
         self._apply_look()
         self._rebuild_frame_actors()
@@ -200,6 +240,22 @@ class Viewport(QWidget):
     def split(self) -> bool:
         return self._split
 
+    def set_recon_caption(self, text: str) -> None:
+        """The reconstruction view's caption (a hint when it is empty)."""
+        self._title_recon.SetText(7, text if self._caption_has_unicode else ascii_caption(text))  # 7 = upper edge
+        self.request_frame()
+
+    def recon_caption(self) -> str:
+        return str(self._title_recon.GetText(7) or "")
+
+    def caption(self) -> str:
+        """The main view's caption text (upper left)."""
+        return str(self._title_main.GetText(2) or "")
+
+    def caption_text_property(self) -> object:
+        """The main caption's ``vtkTextProperty`` (its font decides which glyphs can show)."""
+        return self._title_main.GetTextProperty()
+
     def show_mesh(self, mesh: pv.PolyData, target: str = "main", resolution: int | None = None,
                   title: str | None = None) -> float:
         """Upload a worker-built mesh into a view and schedule a frame; returns ms spent."""
@@ -212,7 +268,7 @@ class Viewport(QWidget):
         view = self.views[0 if target == "main" else 1]
         view.replace(mesh, self.in_place)
         if target == "main" and title is not None:
-            self._title_main.SetText(2, title)  # 2 = upper left corner
+            self._title_main.SetText(2, title if self._caption_has_unicode else ascii_caption(title))  # upper left
         self.request_frame()
         elapsed = (time.perf_counter() - start) * 1000.0
         self.upload_ms.append(elapsed)
