@@ -63,6 +63,7 @@ def _assert_print_ready(grid: np.ndarray, mesh: SurfaceMesh) -> None:
     assert tm.is_watertight and tm.is_winding_consistent
     assert tm.volume == pytest.approx(grid.sum())
     assert tm.area == pytest.approx(_exposed_face_count(grid))  # unit faces: same surface, nothing more
+    assert (tm.area_faces > 1e-6).all()  # no degenerate (collinear) triangles from the fans
     centres, normals = tm.triangles_center, tm.face_normals  # every triangle lies on an exposed face
     padded = np.pad(grid, 1)
     assert not padded[tuple((np.floor(centres + 0.25 * normals).astype(int) + 1).T)].any()

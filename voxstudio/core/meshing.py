@@ -254,12 +254,13 @@ def _rectangles(occupancy: np.ndarray, padded: np.ndarray, merge: bool) -> _Rect
     return _Rects(np.concatenate(corners), np.concatenate(lows), np.concatenate(highs), np.concatenate(directions))
 
 
-def _boundaries(rects: _Rects, dims: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+def _boundaries(rects: _Rects, dims: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
     """Each rectangle's boundary in CCW order, with every other rectangle's corner on it.
 
     Splitting a rectangle's edges at the corners of its neighbours is what keeps
     merged faces free of T-junctions (a crack in the mesh). Returns the points
-    ``(P, 3)``, the rectangle each belongs to ``(P,)`` and the count per rectangle.
+    ``(P, 3)``, the rectangle each belongs to ``(P,)``, the count per rectangle and the
+    number of points inside each edge ``(R, 4)`` (edge e runs from corner e to e + 1).
     """
     count = rects.corners.shape[0]
     starts = rects.corners.reshape(-1, 3)  # edge e of rectangle r runs corner e -> e + 1
@@ -302,7 +303,7 @@ def _boundaries(rects: _Rects, dims: np.ndarray) -> tuple[np.ndarray, np.ndarray
     out[inside] = all_sorted[index]
     owner = edge_of // 4
     per_rect = np.bincount(owner, minlength=count)
-    return out, owner, per_rect
+    return out, owner, per_rect, inner_counts.reshape(count, 4)
 
 
 def _mesh(occupancy: np.ndarray, merge: bool) -> SurfaceMesh:
@@ -318,10 +319,11 @@ def _mesh(occupancy: np.ndarray, merge: bool) -> SurfaceMesh:
     dims = np.array(occupancy.shape, dtype=np.int64) + 1  # lattice points per axis
     config = _configs(padded)
     if merge:
-        points, owner, per_rect = _boundaries(rects, dims)
+        points, owner, per_rect, inner = _boundaries(rects, dims)
     else:
         points, owner = rects.corners.reshape(-1, 3), np.repeat(np.arange(rects.corners.shape[0]), 4)
         per_rect = np.full(rects.corners.shape[0], 4, dtype=np.int64)
+        inner = np.zeros((rects.corners.shape[0], 4), dtype=np.int64)
     # Which sheet through each boundary point the rectangle belongs to: that of its
     # face cell next to the point.
     if merge:
@@ -357,7 +359,26 @@ def _mesh(occupancy: np.ndarray, merge: bool) -> SurfaceMesh:
     quad = vertex_of[q]
     faces = [quad[:, [0, 1, 2]], quad[:, [0, 2, 3]]]
     face_dirs = [rects.direction[plain]] * 2
-    fan = np.flatnonzero(~plain)
+    # Rectangles with extra points: a fan from a corner whose two edges carry none
+    # (n - 2 triangles, none degenerate: no other point is collinear with it), else
+    # a fan from the centre (n triangles).
+    clean = (inner == 0) & (np.roll(inner, 1, axis=1) == 0)  # corner c: edges c - 1 and c are bare
+    corner_fan = np.flatnonzero(~plain & clean.any(axis=1))
+    if corner_fan.size:
+        c = np.argmax(clean[corner_fan], axis=1)
+        offsets = np.cumsum(1 + inner[corner_fan], axis=1) - (1 + inner[corner_fan])  # corner e's place
+        start = offsets[np.arange(corner_fan.size), c]
+        n = per_rect[corner_fan]
+        rect_of = np.repeat(np.arange(corner_fan.size), n - 2)
+        local = 1 + np.arange(int((n - 2).sum())) - np.repeat(np.cumsum(n - 2) - (n - 2), n - 2)
+        base = first[corner_fan][rect_of]
+        size = n[rect_of]
+        apex = base + start[rect_of]
+        here = base + (start[rect_of] + local) % size
+        after = base + (start[rect_of] + local + 1) % size
+        faces.append(np.stack([vertex_of[apex], vertex_of[here], vertex_of[after]], axis=1))
+        face_dirs.append(rects.direction[corner_fan][rect_of])
+    fan = np.flatnonzero(~plain & ~clean.any(axis=1))
     if fan.size:  # a fan from the rectangle's centre through every boundary point
         centres = rects.corners[fan].mean(axis=1)
         centre_id = vertices.shape[0] + np.arange(fan.size)
@@ -442,8 +463,9 @@ def blocky_mesh(grid: np.ndarray, merge: bool = False) -> SurfaceMesh:
 
     ``merge=False``: one quad (two triangles) per exposed voxel face -- what the
     viewport draws. ``merge=True``: coplanar faces merged into rectangles (a solid
-    box is 12 triangles); rectangle edges are split at their neighbours' corners and
-    such rectangles are fanned from their centre, so there are no T-junctions.
+    box is 12 triangles); rectangle edges are split at their neighbours' corners (so
+    there are no T-junctions) and such rectangles are fanned from a bare corner, or
+    from their centre when every corner has a split edge.
     """
     occupancy = to_occupancy(grid) if np.asarray(grid).dtype != np.bool_ else np.asarray(grid)
     if occupancy.ndim != 3:
