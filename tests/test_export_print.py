@@ -10,7 +10,7 @@ import pytest
 import trimesh
 from core_shapes import chair_grid
 
-import voxstudio.cli as cli
+from voxstudio import cli
 from voxstudio.core.export import ExportOptions, export
 from voxstudio.core.grid import largest_component
 from voxstudio.core.io import load_voxels, save_voxels

@@ -101,16 +101,16 @@ def test_truncated_off_file_gives_a_plain_message(qtbot, tmp_path, window):
     path.write_text("OFF\n8 2 0\n0 0 0\n1 0 0\n1 1 0\n0 1\n")  # cut off mid-file
     with qtbot.waitSignal(window.errorShown, timeout=60_000) as blocker:
         window.open_path(path)
-    title, message = blocker.args
+    _title, message = blocker.args
     assert "truncated" in message and "cut.off" in message
     assert "setting an array element" not in message and "numpy" not in message.lower()
     window.error_dialog.button(QMessageBox.StandardButton.Ok).click()
 
 
 def test_empty_reconstruction_says_why(qtbot, window):
-    from voxstudio.gui.requests import ShapeResult
-
     import pyvista as pv
+
+    from voxstudio.gui.requests import ShapeResult
 
     empty = ShapeResult(seq=window._next_seq(), target="recon", grid=np.zeros((32,) * 3, bool), mesh=pv.PolyData(),
                         view=window.view_params(), label="pose as chair")

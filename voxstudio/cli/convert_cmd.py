@@ -64,7 +64,13 @@ def register(subparsers: argparse._SubParsersAction) -> None:
 
 def run(args: argparse.Namespace) -> int:
     from voxstudio.core.errors import VoxelFileError
-    from voxstudio.core.export import EXPORT_EXTENSIONS, MESH_EXPORT_EXTENSIONS, ExportOptions, export, unit_of
+    from voxstudio.core.export import (
+        EXPORT_EXTENSIONS,
+        MESH_EXPORT_EXTENSIONS,
+        ExportOptions,
+        export,
+        unit_of,
+    )
     from voxstudio.core.io import load_voxels
 
     if args.output.suffix.lower() not in EXPORT_EXTENSIONS:

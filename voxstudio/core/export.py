@@ -42,8 +42,19 @@ from voxstudio.core.io.common import write_bytes
 from voxstudio.core.io.registry import VOXEL_EXTENSIONS, save_voxels
 from voxstudio.core.meshing import SurfaceMesh, blocky_mesh, smooth_mesh
 
-__all__ = ["MESH_EXPORT_EXTENSIONS", "EXPORT_EXTENSIONS", "MAX_EXPORT_TRIANGLES", "MAX_SMOOTH_CELLS", "export", "exposed_faces",
-           "grid_to_mesh", "write_mesh", "ExportOptions", "UNIT_SCALE", "unit_of"]
+__all__ = [
+    "EXPORT_EXTENSIONS",
+    "MAX_EXPORT_TRIANGLES",
+    "MAX_SMOOTH_CELLS",
+    "MESH_EXPORT_EXTENSIONS",
+    "UNIT_SCALE",
+    "ExportOptions",
+    "export",
+    "exposed_faces",
+    "grid_to_mesh",
+    "unit_of",
+    "write_mesh",
+]
 
 MAX_EXPORT_TRIANGLES = 2_000_000
 """Most triangles a mesh export may have (2 per exposed voxel face; about 100 MB as STL)."""

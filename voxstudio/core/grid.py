@@ -13,7 +13,7 @@ from collections.abc import Sequence
 import numpy as np
 from scipy import ndimage
 
-__all__ = ["resize", "resize_to_shape", "normalise", "fill_interior", "to_occupancy", "bounding_box", "largest_component"]
+__all__ = ["bounding_box", "fill_interior", "largest_component", "normalise", "resize", "resize_to_shape", "to_occupancy"]
 
 
 def _resample_axis(array: np.ndarray, axis: int, size: int) -> np.ndarray:

@@ -124,7 +124,7 @@ def _sheet_table() -> tuple[np.ndarray, np.ndarray]:
                 owner[wall] = low if occupied[low] else high
         parent = {w: w for w in owner}
 
-        def find(w: int) -> int:
+        def find(w: int, parent: dict[int, int] = parent) -> int:
             while parent[w] != w:
                 w = parent[w]
             return w

@@ -20,7 +20,7 @@ import numpy as np
 
 from voxstudio.core.grid import bounding_box
 
-__all__ = ["ClassSize", "CLASS_SIZES", "FALLBACK_LONGEST_M", "default_voxel_size", "physical_extent"]
+__all__ = ["CLASS_SIZES", "FALLBACK_LONGEST_M", "ClassSize", "default_voxel_size", "physical_extent"]
 
 
 @dataclass(frozen=True)

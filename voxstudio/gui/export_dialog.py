@@ -27,7 +27,12 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from voxstudio.core.export import EXPORT_EXTENSIONS, MESH_EXPORT_EXTENSIONS, ExportOptions, unit_of
+from voxstudio.core.export import (
+    EXPORT_EXTENSIONS,
+    MESH_EXPORT_EXTENSIONS,
+    ExportOptions,
+    unit_of,
+)
 from voxstudio.core.grid import bounding_box, largest_component
 from voxstudio.core.io import MESH_EXTENSIONS, VOXEL_EXTENSIONS
 from voxstudio.data.sizes import default_voxel_size, physical_extent

@@ -17,7 +17,6 @@ from concurrent.futures import ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
 from pathlib import Path
 
-
 from voxstudio.core.errors import VoxelFileError
 from voxstudio.core.io.prepare import PreparedShape
 

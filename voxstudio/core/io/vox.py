@@ -26,10 +26,25 @@ from pathlib import Path
 import numpy as np
 
 from voxstudio.core.errors import VoxelFileError
-from voxstudio.core.io.common import as_grid_for_writing, check_dims, read_bytes, write_bytes
+from voxstudio.core.io.common import (
+    as_grid_for_writing,
+    check_dims,
+    read_bytes,
+    write_bytes,
+)
 
-__all__ = ["VoxModel", "DEFAULT_PALETTE", "read_vox", "parse_vox", "write_vox", "encode_vox", "MAX_VOX_DIM",
-           "HEIGHT_COLOURS", "height_colours", "solid_colour"]
+__all__ = [
+    "DEFAULT_PALETTE",
+    "HEIGHT_COLOURS",
+    "MAX_VOX_DIM",
+    "VoxModel",
+    "encode_vox",
+    "height_colours",
+    "parse_vox",
+    "read_vox",
+    "solid_colour",
+    "write_vox",
+]
 
 MAX_VOX_DIM = 256
 _VERSION = 150
