@@ -117,6 +117,7 @@ def test_empty_reconstruction_says_why(qtbot, window):
     window._show_shape(empty)
     caption = window.viewport.recon_caption()
     assert "empty" in caption and "threshold" in caption
+    assert max(len(line) for line in caption.splitlines()) <= 45  # fits above a half-width view
     assert "empty" in window.statusBar().currentMessage()
     full = ShapeResult(seq=window._next_seq(), target="recon", grid=window.current.grid, mesh=window.current.mesh,
                        view=window.view_params(), label="reconstruction")
@@ -124,8 +125,9 @@ def test_empty_reconstruction_says_why(qtbot, window):
     assert window.viewport.recon_caption() == "Reconstruction"
 
 
-def test_all_pose_sliders_are_visible_without_scrolling(qtbot, tmp_path, make_window):
-    window = make_window(size=(1440, 900))  # the window's default size
+@pytest.mark.parametrize("size", [(1280, 800), (1440, 900)])  # the tests' and the app's default size
+def test_all_pose_sliders_are_visible_without_scrolling(qtbot, tmp_path, make_window, size):
+    window = make_window(size=size)
     _classified(qtbot, window, lambda: _open(qtbot, window, _a_file(tmp_path)))
     explorer = window.classify_panel.pose_box
     qtbot.waitUntil(explorer.has_pose, timeout=10_000)

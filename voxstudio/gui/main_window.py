@@ -584,9 +584,9 @@ class MainWindow(QMainWindow):
             self.reconstruction = result
             self.viewport.show_mesh(result.mesh, "recon")  # already in the main view's frame
             if result.mesh.n_points == 0:  # say why the view is blank instead of leaving it black
-                self.viewport.set_recon_caption(
-                    f"{result.label or 'Reconstruction'}: empty \u2014 no voxel above the threshold "
-                    f"{self.threshold():.2f}; lower it (toolbar) or reset the pose")
+                self.viewport.set_recon_caption(  # short lines: the caption is centred on a half view
+                    f"{result.label or 'Reconstruction'}: empty\nno voxel above the threshold {self.threshold():.2f}"
+                    "\nlower it in the toolbar, or Reset the pose")
                 self.statusBar().showMessage("The reconstruction is empty: no voxel above the threshold", 6000)
             else:
                 self.viewport.set_recon_caption("Reconstruction")

@@ -213,6 +213,7 @@ class Viewport(QWidget):
                 self._title_recon = self.plotter.add_text(titles[index], position="upper_edge", font_size=9,
                                                           color="#d8dde6")
                 style_caption(self._title_recon)
+                self._title_recon.SetMaximumFontSize(15)  # VTK scales it with the view: a hint must fit
         self.plotter.subplot(0, 0)
         self._title_main = self.plotter.add_text("", position="upper_left", font_size=9, color="#d8dde6")
         self._caption_has_unicode = style_caption(self._title_main)
