@@ -128,13 +128,14 @@ def caption_font_file() -> str | None:
 
 def style_caption(text_actor: object) -> bool:
     """Render a caption with :func:`caption_font_file`; False when there is none (use ASCII then)."""
-    import vtk
+    # vtkmodules, not the ``vtk`` umbrella: the bundle ships only the VTK modules it uses.
+    from vtkmodules.vtkCommonCore import VTK_FONT_FILE
 
     font = caption_font_file()
     if font is None:
         return False
     prop = text_actor.GetTextProperty()
-    prop.SetFontFamily(vtk.VTK_FONT_FILE)
+    prop.SetFontFamily(VTK_FONT_FILE)
     prop.SetFontFile(font)
     return True
 
