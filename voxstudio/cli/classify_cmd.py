@@ -13,7 +13,7 @@ import json
 import sys
 from pathlib import Path
 
-from voxstudio.cli.common import add_runtime_options
+from voxstudio.cli.common import add_runtime_options, apply_runtime_options
 from voxstudio.core.orientation import UP_CHOICES
 
 
@@ -42,7 +42,6 @@ def register(subparsers: argparse._SubParsersAction) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    import torch
 
     from voxstudio.models.device import DeviceError
     from voxstudio.models.file_classifier import FileClassifier
@@ -50,8 +49,7 @@ def run(args: argparse.Namespace) -> int:
     from voxstudio.paths import weights_dir
     from voxstudio.training.evaluate import resolve_weights
 
-    if args.threads:
-        torch.set_num_threads(args.threads)
+    apply_runtime_options(args)
     try:
         stem = resolve_weights(args.weights if args.weights is not None else weights_dir(), args.model)
         classifier = FileClassifier.from_weights(stem, device=args.device)

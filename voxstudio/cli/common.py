@@ -47,3 +47,11 @@ def add_runtime_options(parser: argparse.ArgumentParser) -> None:
                         help="auto, cpu, cuda or cuda:N (default: auto = $VOXSTUDIO_DEVICE, else cuda if available)")
     parser.add_argument("--threads", type=positive_int, default=None, metavar="N",
                         help="CPU threads for torch (default: torch's choice; use 1 on a shared machine)")
+
+
+def apply_runtime_options(args: argparse.Namespace) -> None:
+    """Act on ``--threads`` (see :func:`add_runtime_options`); ``--device`` is passed to the loaders."""
+    if getattr(args, "threads", None):
+        import torch
+
+        torch.set_num_threads(args.threads)

@@ -12,7 +12,12 @@ import json
 import sys
 from pathlib import Path
 
-from voxstudio.cli.common import add_runtime_options, positive_int
+from voxstudio.cli.common import (
+    add_runtime_options,
+    apply_runtime_options,
+    positive_int,
+)
+from voxstudio.core.orientation import UP_CHOICES
 
 MODELS = ("capsnet", "baseline", "gan")
 
@@ -29,7 +34,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     parser.add_argument("--files", type=Path, default=None, metavar="DIR",
                         help="classifiers: a folder of real files as <class>/<file> (any supported format), "
                         "classified as the app loads them (instead of --data)")
-    parser.add_argument("--up", choices=("auto", "z", "y"), default="auto",
+    parser.add_argument("--up", choices=UP_CHOICES, default="auto",
                         help="with --files: up axis (default: auto, by file type and name)")
     parser.add_argument("--calibrate", action="store_true",
                         help="classifiers with --data: set the 'none of these' threshold on the test split and "
@@ -49,14 +54,12 @@ def register(subparsers: argparse._SubParsersAction) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    import torch
 
     from voxstudio.models.device import DeviceError
     from voxstudio.models.weights import WeightsError
     from voxstudio.paths import weights_dir
 
-    if args.threads:
-        torch.set_num_threads(args.threads)
+    apply_runtime_options(args)
     weights = args.weights if args.weights is not None else weights_dir()
     if (args.data is None) == (args.files is None) or (args.model == "gan" and args.files is not None):
         print("voxstudio: error: give --data DIR (a dataset) or, for capsnet/baseline, --files DIR", file=sys.stderr)

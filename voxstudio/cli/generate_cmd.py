@@ -19,7 +19,7 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
-from voxstudio.cli.common import add_runtime_options, parse_float, parse_int, positive_int
+from voxstudio.cli.common import add_runtime_options, apply_runtime_options, parse_float, parse_int, positive_int
 
 FORMATS = ("npy", "binvox", "vox", "stl", "obj", "ply", "glb")
 #: Most shapes one command writes (a typo'd count should not fill a disk).
@@ -137,15 +137,13 @@ def register(subparsers: argparse._SubParsersAction) -> None:
 
 def run(args: argparse.Namespace) -> int:
     import numpy as np
-    import torch
 
     from voxstudio.core.errors import VoxelFileError
     from voxstudio.core.export import export
     from voxstudio.models.device import DeviceError
     from voxstudio.models.engine import VoxelEngine, WeightsError
 
-    if args.threads:
-        torch.set_num_threads(args.threads)
+    apply_runtime_options(args)
     try:
         engine = VoxelEngine.load(args.weights, device=args.device)
     except (WeightsError, DeviceError) as error:

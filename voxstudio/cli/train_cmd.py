@@ -13,7 +13,7 @@ import argparse
 import sys
 from pathlib import Path
 
-from voxstudio.cli.common import add_runtime_options, positive_float, positive_int
+from voxstudio.cli.common import add_runtime_options, apply_runtime_options, positive_float, positive_int
 
 MODELS = ("capsnet", "baseline", "gan")
 
@@ -61,7 +61,6 @@ def register(subparsers: argparse._SubParsersAction) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    import torch
 
     from voxstudio.data.dataset import load_split
     from voxstudio.models.device import DeviceError
@@ -69,8 +68,7 @@ def run(args: argparse.Namespace) -> int:
     from voxstudio.training.checkpoint import CheckpointError
     from voxstudio.training.loop import TrainingError, fit
 
-    if args.threads:
-        torch.set_num_threads(args.threads)
+    apply_runtime_options(args)
     if args.model == "gan" and (args.init_weights or args.decoder_only):
         print("voxstudio: error: --init-weights / --decoder-only are for the classifiers", file=sys.stderr)
         return 2
