@@ -55,9 +55,10 @@ class Calibration:
 
 
 def outlier_grids(count: int, resolution: int) -> np.ndarray:
-    from voxstudio.data.procedural.outliers import generate_outlier
+    """The calibration outliers: seeds from :data:`OUTLIER_SEED_OFFSET`, never drawn by training."""
+    from voxstudio.data.procedural.outliers import outlier_grids as draw
 
-    return np.stack([generate_outlier(OUTLIER_SEED_OFFSET + k, resolution) for k in range(count)])
+    return draw(count, resolution, OUTLIER_SEED_OFFSET)
 
 
 def calibrate(classifier: FileClassifier, furniture: np.ndarray, outliers: np.ndarray, seed: int = 0) -> Calibration:

@@ -267,12 +267,11 @@ def with_outliers(train_set: Any, count: int, seed: int = 0) -> Any:
 
     import numpy as np
 
-    from voxstudio.data.procedural.outliers import generate_outlier
+    from voxstudio.data.procedural.outliers import outlier_grids
 
     if count <= 0:
         return train_set
-    start = 1_000_000 * (int(seed) + 1)
-    shapes = np.stack([generate_outlier(start + k, int(train_set.resolution)) for k in range(int(count))])
+    shapes = outlier_grids(count, int(train_set.resolution), first_seed=1_000_000 * (int(seed) + 1))
     voxels = np.concatenate([np.asarray(train_set.voxels, dtype=bool), shapes])
     labels = np.concatenate([np.asarray(train_set.labels, dtype=np.int64), np.full(count, OUTLIER_LABEL, np.int64)])
     return dataclasses.replace(train_set, voxels=voxels, labels=labels)

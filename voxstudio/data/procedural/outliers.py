@@ -22,7 +22,7 @@ import numpy as np
 from voxstudio.data.procedural.builder import Builder
 from voxstudio.data.procedural.primitives import Part, rasterise
 
-__all__ = ["OUTLIER_KINDS", "generate_outlier", "build_outlier_parts"]
+__all__ = ["OUTLIER_KINDS", "generate_outlier", "build_outlier_parts", "outlier_grids"]
 
 
 def _wheel(b: Builder, x: float, y: float, radius: float, width: float) -> None:
@@ -186,3 +186,8 @@ def generate_outlier(seed: int, resolution: int = 32) -> np.ndarray:
     """Bool ``(R, R, R)`` grid of one non-furniture shape, framed like the furniture."""
     _, parts, yaw = build_outlier_parts(seed)
     return rasterise(parts, resolution=resolution, yaw_deg=yaw)
+
+
+def outlier_grids(count: int, resolution: int = 32, first_seed: int = 0) -> np.ndarray:
+    """``(count, R, R, R)`` bool grids of outliers ``first_seed .. first_seed + count - 1``."""
+    return np.stack([generate_outlier(first_seed + k, resolution) for k in range(int(count))])
