@@ -32,7 +32,11 @@ TRAINING = "Training throughput"
 GUI = "GUI slider-to-frame"
 MEMORY = "Peak memory"
 INVERSION = "Latent inversion"
-SECTIONS: tuple[str, ...] = (DATASET, MESHING, GENERATOR, CLASSIFIER, TRAINING, GUI, MEMORY, INVERSION)
+STARTUP = "Start-up"
+PACKAGING = "Bundle and release archive"
+LARGE_MESHES = "Large meshes"
+SECTIONS: tuple[str, ...] = (DATASET, MESHING, GENERATOR, CLASSIFIER, TRAINING, GUI, STARTUP, MEMORY, INVERSION,
+                             LARGE_MESHES, PACKAGING)
 
 # Units where a smaller number is better; every other unit (".../s") is a rate.
 _LOWER_IS_BETTER = {"s", "ms", "us", "MB", "MiB"}

@@ -36,6 +36,7 @@ from common import (  # noqa: E402 - needs the bench folder on sys.path
     MEMORY,
     MESHING,
     SECTIONS,
+    STARTUP,
     TRAINING,
     Result,
     environment,
@@ -53,6 +54,7 @@ BENCHMARKS: dict[str, tuple[str, tuple[str, ...]]] = {
     "gui": ("bench_gui", (GUI,)),
     "memory": ("bench_memory", (MEMORY,)),
     "inversion": ("bench_inversion", (INVERSION,)),
+    "startup": ("bench_startup", (STARTUP,)),
 }
 
 # Scripts owned by other engineers that may not have landed yet: a missing one

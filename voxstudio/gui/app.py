@@ -26,6 +26,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--screenshot", type=Path, default=None, metavar="PNG",
                         help="save a screenshot of the window once the first shape is shown, then quit "
                              "(start-up check of installs and bundles)")
+    parser.add_argument("--startup-report", type=Path, default=None, metavar="JSON", help=argparse.SUPPRESS)
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -64,6 +65,8 @@ def launch(args: argparse.Namespace, qt_argv: Sequence[str]) -> int:
     app.setWindowIcon(app_icon())
     window = MainWindow(engine_factory=engine_factory_for(args))
     window.show()
+    if getattr(args, "startup_report", None) is not None:
+        _report_startup_then_quit(app, window, args.startup_report)
     if getattr(args, "screenshot", None) is not None:
         _screenshot_then_quit(app, window, args.screenshot)
     if args.file is not None:
@@ -95,6 +98,46 @@ def _screenshot_then_quit(app: Any, window: Any, path: Path, timeout_s: float = 
     window.shapeShown.connect(lambda *_: QTimer.singleShot(1500, lambda: grab(0)))
     window.engineFailed.connect(lambda *_: QTimer.singleShot(1500, lambda: grab(1)))
     QTimer.singleShot(int(timeout_s * 1000), lambda: grab(1))
+
+
+def _report_startup_then_quit(app: Any, window: Any, path: Path, timeout_s: float = 120.0) -> None:
+    """Write when the window was first painted and the first shape first drawn, then quit.
+
+    For ``bench/bench_startup.py``: times are ``time.time()`` wall-clock stamps, so
+    the parent can subtract the moment it started this process (the interpreter's
+    or the bundle's own start-up included). Exit code 0 when a shape was drawn.
+    """
+    import json
+    import time
+
+    from PySide6.QtCore import QEvent, QObject, QTimer
+
+    stamps: dict[str, float] = {}
+
+    def finish(code: int) -> None:
+        if "done" in stamps:
+            return
+        stamps["done"] = time.time()
+        path.write_text(json.dumps(stamps), encoding="utf-8")
+        app.exit(code)
+
+    class FirstPaint(QObject):
+        def eventFilter(self, watched: QObject, event: QEvent) -> bool:  # noqa: N802 - Qt override
+            if event.type() == QEvent.Type.Paint and "window" not in stamps:
+                # stamped on the next turn: after this paint has been flushed to the screen
+                QTimer.singleShot(0, lambda: stamps.setdefault("window", time.time()))
+            return False
+
+    spy = FirstPaint(window)
+    window.installEventFilter(spy)
+
+    def first_frame(*_: object) -> None:
+        stamps.setdefault("first_shape", time.time())
+        QTimer.singleShot(0, lambda: finish(0))
+
+    window.frameShown.connect(first_frame)
+    window.engineFailed.connect(lambda *_: finish(1))
+    QTimer.singleShot(int(timeout_s * 1000), lambda: finish(1))
 
 
 def run(argv: Sequence[str] | None = None) -> int:
