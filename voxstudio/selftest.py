@@ -16,10 +16,10 @@ import traceback
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, TextIO, TypeVar
+from typing import TYPE_CHECKING, TextIO, TypeVar
 
-from voxstudio import __version__
-from voxstudio import paths
+from voxstudio import __version__, paths
+from voxstudio.core.errors import IncompleteWeightsError, SelfTestError, WeightsError
 
 if TYPE_CHECKING:  # torch-heavy imports stay inside the run so --help is instant
     from voxstudio.models.engine import VoxelEngine
@@ -36,14 +36,6 @@ MIN_OCCUPIED_VOXELS = 1
 MIN_SAMPLE_ACCURACY = 0.5
 SELF_TEST_SEED = 0
 T = TypeVar("T")
-
-
-class SelfTestError(RuntimeError):
-    """A self-test step failed; the message says which step and why."""
-
-
-class IncompleteWeightsError(SelfTestError):
-    """The weights folder lacks the generator or the classifier."""
 
 
 @dataclass(frozen=True)
@@ -227,19 +219,11 @@ def run_self_test(
     except SelfTestError as error:
         print(f"voxstudio self-test FAILED: {error}", file=sys.stderr)
         return EXIT_FAILED
-    except Exception as error:  # noqa: BLE001 - classify weights errors, report the rest
-        if _is_weights_error(error):
-            print(f"voxstudio self-test FAILED: cannot load the weights: {error}", file=sys.stderr)
-            return EXIT_NO_WEIGHTS
+    except WeightsError as error:
+        print(f"voxstudio self-test FAILED: cannot load the weights: {error}", file=sys.stderr)
+        return EXIT_NO_WEIGHTS
+    except Exception as error:  # noqa: BLE001 - report every other failure with its traceback
         traceback.print_exc()
         print(f"voxstudio self-test FAILED: {type(error).__name__}: {error}", file=sys.stderr)
         return EXIT_FAILED
     return EXIT_OK
-
-
-def _is_weights_error(error: Any) -> bool:
-    try:
-        from voxstudio.models.engine import WeightsError
-    except Exception:  # noqa: BLE001 - the engine itself failing to import is not a weights problem
-        return False
-    return isinstance(error, WeightsError)

@@ -43,9 +43,8 @@ def register(subparsers: argparse._SubParsersAction) -> None:
 
 def run(args: argparse.Namespace) -> int:
 
-    from voxstudio.models.device import DeviceError
+    from voxstudio.core.errors import DeviceError, WeightsError
     from voxstudio.models.file_classifier import FileClassifier
-    from voxstudio.models.weights import WeightsError
     from voxstudio.paths import weights_dir
     from voxstudio.training.evaluate import resolve_weights
 

@@ -55,8 +55,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
 
 def run(args: argparse.Namespace) -> int:
 
-    from voxstudio.models.device import DeviceError
-    from voxstudio.models.weights import WeightsError
+    from voxstudio.core.errors import DeviceError, WeightsError
     from voxstudio.paths import weights_dir
 
     apply_runtime_options(args)

@@ -62,11 +62,9 @@ def register(subparsers: argparse._SubParsersAction) -> None:
 
 def run(args: argparse.Namespace) -> int:
 
+    from voxstudio.core.errors import CheckpointError, DeviceError, TrainingError, WeightsError
     from voxstudio.data.dataset import load_split
-    from voxstudio.models.device import DeviceError
-    from voxstudio.models.weights import WeightsError
-    from voxstudio.training.checkpoint import CheckpointError
-    from voxstudio.training.loop import TrainingError, fit
+    from voxstudio.training.loop import fit
 
     apply_runtime_options(args)
     if args.model == "gan" and (args.init_weights or args.decoder_only):

@@ -12,15 +12,13 @@ import re
 
 import torch
 
+from voxstudio.core.errors import DeviceError  # re-exported: callers import it from here
+
 #: Environment variable that replaces the ``"auto"`` choice (e.g. ``cpu`` on a
 #: laptop whose GPU is busy, or ``cuda:1`` on a shared workstation).
 DEVICE_ENV_VAR = "VOXSTUDIO_DEVICE"
 
 _CUDA_PATTERN = re.compile(r"^cuda(?::(\d+))?$")
-
-
-class DeviceError(ValueError):
-    """The requested device does not exist on this machine or is not understood."""
 
 
 def pick_device(preference: str | torch.device | None = "auto") -> torch.device:

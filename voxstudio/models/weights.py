@@ -41,7 +41,7 @@ from safetensors import SafetensorError, safe_open
 from safetensors.torch import save as safetensors_save
 
 from voxstudio.core.atomic import SHARED_FILE_MODE, atomic_write
-from voxstudio.core.errors import VoxelFileError
+from voxstudio.core.errors import VoxelFileError, WeightsError  # WeightsError re-exported here
 from voxstudio.core.io.common import check_readable, read_json
 
 WEIGHTS_SUFFIX = ".safetensors"
@@ -54,16 +54,6 @@ MAX_CONFIG_BYTES = 16 * 1024 * 1024
 """Largest weights JSON config (16 MB)."""
 _SHA256 = re.compile(r"^[0-9a-f]{64}$")
 _HASH_CHUNK = 1 << 20
-
-
-class WeightsError(RuntimeError):
-    """Weights are missing, corrupt, or do not fit the network; the message is for the user."""
-
-    def __init__(self, path: str | Path | None, problem: str) -> None:
-        self.path = None if path is None else Path(path)
-        self.problem = problem
-        where = f"{self.path}: " if self.path is not None else ""
-        super().__init__(f"{where}{problem}")
 
 
 def weight_paths(path_stem: str | Path) -> tuple[Path, Path]:

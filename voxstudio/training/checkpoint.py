@@ -24,15 +24,12 @@ import numpy as np
 import torch
 
 from voxstudio.core.atomic import SHARED_FILE_MODE, atomic_write
+from voxstudio.core.errors import CheckpointError  # re-exported: callers import it from here
 
 CHECKPOINT_NAME = "checkpoint.pt"
 CHECKPOINT_FORMAT = 1
 MAX_CHECKPOINT_BYTES = 4 * 1024**3
 """Largest checkpoint file read (4 GB); it is memory-mapped, not read whole."""
-
-
-class CheckpointError(RuntimeError):
-    """A checkpoint cannot be used to resume this run; the message says why."""
 
 
 def derive_seed(*parts: int) -> int:
@@ -98,7 +95,7 @@ def restore_rng(state: dict[str, Any], device: torch.device | None = None) -> No
         torch.cuda.set_rng_state(state["cuda"], device)
 
 
-class preserved_rng:
+class preserved_rng:  # noqa: N801 - a context manager, named like contextlib's
     """Context manager: code inside (evaluation, sampling previews) leaves every generator as it found it.
 
     Keeps training randomness independent of how often or how much is evaluated.

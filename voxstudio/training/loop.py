@@ -43,13 +43,14 @@ import torch
 from torch import Tensor, nn
 from tqdm import tqdm
 
+from voxstudio.core.errors import TrainingError  # re-exported: callers import it from here
 from voxstudio.training import distributed
 from voxstudio.training.checkpoint import (
     CHECKPOINT_FORMAT,
     CHECKPOINT_NAME,
     CheckpointError,
-    check_checkpoint_target,
     capture_rng,
+    check_checkpoint_target,
     cpu_state_dict,
     derive_seed,
     load_checkpoint,
@@ -61,10 +62,6 @@ from voxstudio.training.checkpoint import (
 from voxstudio.training.runlog import RunLog
 
 __all__ = ["TrainTask", "TrainingError", "fit", "epoch_permutation", "seed_everything", "CHECKPOINT_NAME"]
-
-
-class TrainingError(RuntimeError):
-    """The run cannot start or resume as asked (bad batch size, foreign checkpoint...)."""
 
 
 @runtime_checkable
