@@ -181,7 +181,10 @@ class CapsNet3D(nn.Module):
         self.primary = nn.Conv3d(channels, primary_types * primary_dim, kernel_size=3, stride=2, padding=1)
         self.num_primary = primary_types * primary_grid**3
         # One transformation matrix per (primary capsule, class capsule) pair.
-        self.votes_weight = nn.Parameter(torch.randn(self.num_primary, num_classes, class_dim, primary_dim) * 0.05)
+        # normal_(0, 0.05) draws exactly what randn() * 0.05 did; skipped on the meta device, where any
+        # arithmetic imports torch._dynamo (~0.8 s, ~70 MB) for nothing (load_classifier sizes it there).
+        votes = torch.empty(self.num_primary, num_classes, class_dim, primary_dim)
+        self.votes_weight = nn.Parameter(votes if votes.is_meta else votes.normal_(0.0, 0.05))
 
         ups = downsamplings
         # Halving widths and 3^3 kernels: transposed 3D convolutions are slow on
