@@ -203,7 +203,7 @@ class SculptModel:
 
     @property
     def shape(self) -> tuple[int, int, int]:
-        return self._grid.shape  # type: ignore[return-value]
+        return self._grid.shape
 
     def occupied(self, cell: Sequence[int]) -> bool:
         return bool(self._grid[tuple(int(v) for v in cell)])
