@@ -234,7 +234,7 @@ def build_procedural(
         "train": (voxels[~is_test], labels[~is_test]),
         "test": (voxels[is_test], labels[is_test]),
     }
-    return write_dataset(
+    out = write_dataset(
         out_dir,
         splits,
         names,
@@ -244,6 +244,10 @@ def build_procedural(
         extra={"per_class": int(per_class), "test_fraction": float(test_fraction),
                "generator_version": GENERATOR_VERSION},
     )
+    from voxstudio.data.attributes import write_procedural_attributes  # attributes_<split>.npz (sliders)
+
+    write_procedural_attributes(out, names, per_class, int(seed), test_fraction, resolution)
+    return out
 
 
 # --------------------------------------------------------------------------- loading

@@ -24,7 +24,7 @@ from voxstudio.data.procedural.seating import chair, sofa
 from voxstudio.data.procedural.storage import dresser, night_stand, wardrobe
 from voxstudio.data.procedural.tables import desk, table
 
-__all__ = ["CLASSES", "GENERATOR_VERSION", "GENERATORS", "generate_shape", "build_parts", "shape_rng"]
+__all__ = ["CLASSES", "GENERATOR_VERSION", "GENERATORS", "build_parts", "build_shape", "generate_shape", "shape_rng"]
 
 CLASSES: tuple[str, ...] = (
     "bathtub",
@@ -73,6 +73,12 @@ def shape_rng(class_name: str, seed: int) -> np.random.Generator:
 
 def build_parts(class_name: str, seed: int) -> tuple[list[Part], float]:
     """Parts (metres) and yaw angle (degrees) for one shape, after nuisance is applied."""
+    parts, yaw, _ = build_shape(class_name, seed)
+    return parts, yaw
+
+
+def build_shape(class_name: str, seed: int) -> tuple[list[Part], float, dict[str, float]]:
+    """Parts, yaw and the generator's recorded attributes (metres, counts, flags; see data.attributes)."""
     if class_name not in GENERATORS:
         raise ValueError(f"unknown class {class_name!r}; expected one of {', '.join(CLASSES)}")
     rng = shape_rng(class_name, seed)
@@ -83,8 +89,7 @@ def build_parts(class_name: str, seed: int) -> tuple[list[Part], float]:
     if droppable and rng.random() < DROP_PROBABILITY:
         del parts[droppable[int(rng.integers(len(droppable)))]]
     yaw = float(rng.uniform(-MAX_YAW_DEG, MAX_YAW_DEG))
-    return parts, yaw
-
+    return parts, yaw, dict(builder.attributes)
 
 
 def generate_shape(class_name: str, seed: int, resolution: int = 32) -> np.ndarray:

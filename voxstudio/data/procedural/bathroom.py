@@ -14,6 +14,8 @@ def bathtub(b: Builder) -> None:
     style = b.choice(("builtin", "oval", "clawfoot"), (0.5, 0.28, 0.22))
     wall = b.u(0.05, 0.12)
     floor_t = b.u(0.05, 0.12)
+    b.record(rim_height=height, wall_thickness=wall, builtin=style == "builtin", clawfoot=style == "clawfoot",
+             tap=0)
     if style == "builtin":
         b.box(-hx, hx, -hy, hy, 0.0, height, radius=b.u(0.0, 0.03))
         deck = b.u(0.0, 0.1)  # wider rim at the tap end
@@ -24,6 +26,7 @@ def bathtub(b: Builder) -> None:
         else:
             b.cyl((x0 + x1) / 2, 0.0, floor_t, height + 0.3, (x1 - x0) / 2, hy - wall, subtract=True)
         if b.chance(0.35):  # faucet on the deck / end wall
+            b.record(tap=1)
             b.cyl(hx - wall / 2 - deck / 2, 0.0, height, height + 0.12, 0.02)
             b.bar((hx - wall / 2 - deck / 2, 0.0, height + 0.11), (hx - wall - deck - 0.1, 0.0, height + 0.11),
                   0.03, droppable=True)
@@ -54,6 +57,7 @@ def bathtub(b: Builder) -> None:
     if b.chance(0.3):
         x = b.choice((-1, 1)) * (hx - 0.1)
         b.cyl(x, 0.0, height, height + 0.15, 0.02, droppable=True)
+        b.record(tap=1)
 
 
 def toilet(b: Builder) -> None:
@@ -68,6 +72,7 @@ def toilet(b: Builder) -> None:
     # Wall-hung bowls (common in ModelNet and catalogue models) have no pedestal: the
     # bowl hangs on a boxed-in frame that rises from the floor behind it.
     wall_hung = b.chance(0.22)
+    b.record(seat_height=seat_z, wall_hung=wall_hung)
     if not wall_hung:
         b.cyl(0.0, yb + ry * 0.15, 0.0, bowl_z * 0.55, foot[0], foot[1], top=(foot[0] * 0.95, foot[1] * 0.95))
     b.cyl(0.0, yb, bowl_z * (0.5 if not wall_hung else 0.62), bowl_z, rx * 0.75, ry * 0.8, top=(rx, ry))
@@ -87,6 +92,7 @@ def toilet(b: Builder) -> None:
     b.cyl(0.0, yb, bowl_z, bowl_z + st, rx + 0.01, ry + 0.01, wall=b.u(0.05, 0.07))
     lid = b.choice(("open", "closed", "none"), (0.5, 0.35, 0.15))
     tank = b.chance(0.85) and not wall_hung
+    b.record(tank=tank, lid_open=lid == "open")
     td = b.u(0.15, 0.22)
     tank_front = back_y - td * 0.35
     if lid == "closed":
@@ -99,6 +105,7 @@ def toilet(b: Builder) -> None:
     if tank:
         tw = b.u(0.34, 0.5)
         th = b.u(0.3, 0.42)
+        b.record(tank_top=tz0 + th)
         b.box(-tw / 2, tw / 2, back_y - td * 0.35, back_y - td * 0.35 + td, tz0, tz0 + th, radius=0.015)
         b.box(-tw / 2 - 0.01, tw / 2 + 0.01, back_y - td * 0.35 - 0.01, back_y - td * 0.35 + td + 0.01,
               tz0 + th, tz0 + th + 0.025, droppable=True)

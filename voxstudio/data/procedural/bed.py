@@ -16,6 +16,8 @@ def bed(b: Builder) -> None:
     platform = b.chance(0.45)  # solid box base to the floor vs a frame on legs
     board_t = b.u(0.04, 0.12)
     y_head = hy - board_t
+    b.record(frame_height=frame_top, mattress_top=frame_top + mattress_t, legs=0 if platform else 4,
+             footboard=0, bunk=0, canopy=0, pillows=0)
 
     # base / frame
     if platform:
@@ -39,6 +41,7 @@ def bed(b: Builder) -> None:
           radius=b.u(0.03, 0.08))
     # headboard
     head_h = b.u(0.8, 1.35)
+    b.record(headboard=head_h)
     head_style = b.choice(("solid", "padded", "posts", "slats"), (0.35, 0.3, 0.2, 0.15))
     wider = b.u(0.0, 0.06) if b.chance(0.5) else 0.0
     if head_style == "padded":
@@ -65,9 +68,11 @@ def bed(b: Builder) -> None:
         foot_h = min(head_h - 0.15, b.u(frame_top + 0.1, frame_top + mattress_t + 0.35))
         ft = b.u(0.03, 0.08)
         b.box(-hx, hx, -hy - ft, -hy, 0.0, foot_h, radius=b.choice((0.0, ft * 0.4)))
+        b.record(footboard=1, footboard_height=foot_h)
     # pillows
     if b.chance(0.7):
         n = 1 if width < 1.2 else 2
+        b.record(pillows=n)
         top = frame_top + mattress_t
         pw = (2 * hx - 0.1) / n
         for k in range(n):
@@ -80,6 +85,7 @@ def bed(b: Builder) -> None:
     # bunk bed: a second frame and mattress above on tall corner posts, with a ladder
     if b.chance(0.08):
         upper = frame_top + mattress_t + b.u(0.75, 0.95)
+        b.record(bunk=1)
         post_t = b.u(0.05, 0.08)
         for sx in (-1, 1):
             for y in (-hy, y_head):
@@ -96,6 +102,7 @@ def bed(b: Builder) -> None:
     # canopy / four-poster
     if b.chance(0.05):
         post_h = b.u(1.8, 2.1)
+        b.record(canopy=1)
         for sx in (-1, 1):
             for y in (-hy, hy - 0.03):
                 b.box(sx * hx - 0.03, sx * hx + 0.03, y - 0.03, y + 0.03, 0.0, post_h)

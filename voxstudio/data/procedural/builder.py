@@ -44,6 +44,19 @@ class Builder:
     def __init__(self, rng: np.random.Generator) -> None:
         self.rng = rng
         self.parts: list[Part] = []
+        #: What the generator chose, in furniture terms (metres, counts, 0/1 flags, degrees):
+        #: the per-shape attribute table behind the named sliders (voxstudio.data.attributes).
+        self.attributes: dict[str, float] = {}
+
+    # ------------------------------------------------------------------ attributes
+    def record(self, **values: float) -> None:
+        """Note attributes of the shape being built (never draws: the shapes stay the same)."""
+        for name, value in values.items():
+            self.attributes[name] = float(value)
+
+    def add(self, name: str, amount: float) -> None:
+        """Add to a counted attribute (drawers, doors) that several helpers contribute to."""
+        self.attributes[name] = self.attributes.get(name, 0.0) + float(amount)
 
     # ------------------------------------------------------------------ random
     def u(self, low: float, high: float) -> float:

@@ -67,6 +67,7 @@ def drawer_fronts(b: Builder, x0: float, x1: float, y_front: float, z0: float, z
                   proud: float = 0.015, row_weights: list[float] | None = None) -> None:
     """A bank of drawer fronts standing proud of a cabinet face at y_front, with pulls."""
     weights = row_weights or [1.0] * rows
+    b.add("drawers", rows * cols)
     total = sum(weights)
     height = z1 - z0
     z = z1

@@ -9,12 +9,14 @@ from voxstudio.data.procedural.builder import Builder
 
 def monitor(b: Builder) -> None:
     """Flat panel 0.45-0.75 m wide on a neck and foot, or a boxy CRT; front faces -y."""
+    b.record(crt=1)
     if b.chance(0.15):
         _crt(b)
         return
     if b.chance(0.08):
         _crt_television(b)
         return
+    b.record(crt=0)
     width = b.u(0.45, 0.75)
     aspect = b.choice((16 / 9, 16 / 10, 4 / 3, 21 / 9), (0.5, 0.25, 0.15, 0.1))
     height = width / aspect + b.u(0.02, 0.05)  # glass plus bezel
@@ -23,6 +25,7 @@ def monitor(b: Builder) -> None:
     foot = b.choice(("rect", "disc", "v", "bar"), (0.4, 0.25, 0.2, 0.15))
     foot_t = b.u(0.012, 0.025)
     lift = b.u(0.05, 0.16)
+    b.record(screen_width=width, screen_height=height, screen_thickness=thick, tilt=tilt, stand_height=lift)
     neck_y = thick * 0.75 + 0.01  # neck touches the back of the electronics bulge
     fd = b.u(0.15, 0.25)
     if foot == "rect":
@@ -94,6 +97,7 @@ def laptop(b: Builder) -> None:
     base_t = b.u(0.014, 0.028)
     lid_t = b.u(0.005, 0.012)
     angle = b.u(95, 130)  # between the base plane and the lid
+    b.record(lid_angle=angle, base_thickness=base_t, lid_thickness=lid_t)
     hx, hy = width / 2, depth / 2
     b.box(-hx, hx, -hy, hy, 0.0, base_t, radius=0.004)
     if b.chance(0.3):  # rubber feet

@@ -55,6 +55,7 @@ def chair(b: Builder) -> None:
     padded = kind in ("office", "lounge") or b.chance(0.3)
     t = b.u(0.05, 0.10) if padded else b.u(0.025, 0.05)
     hx, hy = w / 2, d / 2
+    b.record(seat_height=seat_z, seat_thickness=t, office=kind == "office", armrests=0)
     # seat
     b.box(-hx, hx, -hy, hy, seat_z - t, seat_z, radius=t * 0.4 if padded else 0.0)
 
@@ -64,18 +65,25 @@ def chair(b: Builder) -> None:
     posts_continue = False
     if kind == "office":
         _swivel_base(b, seat_z - t)
+        b.record(legs=5)
     elif kind == "lounge":
+        b.record(legs=0)
         if b.chance(0.5):
             b.box(-hx, hx, -hy, hy, 0.0 if b.chance(0.5) else b.u(0.05, 0.12), seat_z - t)  # upholstered block
             if b.parts[-1].primitive.center[2] > 0.06:  # raised block: short legs under it
                 four_legs(b, hx - 0.04, hy - 0.04, b.parts[-1].primitive.center[2], 0.04, "tapered")
+                b.record(legs=4)
         else:
+            b.record(legs=4)
             four_legs(b, hx - 0.05, hy - 0.05, seat_z - t, b.u(0.035, 0.06), b.choice(("tapered", "round", "square")))
     elif b.chance(0.08):
         _sled_base(b, hx - 0.02, hy - 0.02, seat_z - t, leg_t)
+        b.record(legs=0)
     elif b.chance(0.07):
         _cantilever_base(b, hx - 0.02, hy - 0.02, seat_z - t, max(leg_t * 0.8, 0.025))
+        b.record(legs=0)
     else:
+        b.record(legs=4, leg_thickness=leg_t)
         style = b.choice(("square", "round", "tapered", "splayed"), (0.4, 0.25, 0.2, 0.15))
         lx, ly = hx - leg_t / 2 - inset, hy - leg_t / 2 - inset
         four_legs(b, lx, ly, seat_z - t, leg_t, style)
@@ -94,6 +102,7 @@ def chair(b: Builder) -> None:
     else:
         back_h = b.u(0.35, 0.58)
     tilt = b.u(2, 16)
+    b.record(backrest=back_h, back_tilt=tilt)
     back_t = b.u(0.06, 0.12) if padded else b.u(0.02, 0.045)
     y_back = hy - back_t / 2 - (0.0 if kind != "office" else b.u(0.0, 0.05))
     style = "panel" if padded else b.choice(("panel", "slats", "ladder", "spindles", "open"), (0.35, 0.2, 0.2, 0.15, 0.1))
@@ -152,6 +161,7 @@ def chair(b: Builder) -> None:
     arm_p = {"dining": 0.2, "office": 0.7, "lounge": 0.8, "stool_back": 0.0}[kind]
     if b.chance(arm_p):
         arm_z = seat_z + b.u(0.18, 0.26)
+        b.record(armrests=1, arm_height=arm_z)
         aw = b.u(0.04, 0.08) if kind != "lounge" else b.u(0.08, 0.18)
         front = -hy + b.u(0.0, 0.08)
         for sx in (-1, 1):
@@ -182,10 +192,14 @@ def sofa(b: Builder) -> None:
     base_z = leg_h
     back_t = b.u(0.15, 0.28)
     radius = b.u(0.02, 0.07)
+    b.record(seat_height=seat_z, backrest=back_top, armrests=0 if armless else 1, leg_height=leg_h)
+    if not armless:
+        b.record(arm_height=arm_top, arm_width=arm_w)
 
     chaise = 0.0 if not b.chance(0.22) else b.u(0.5, 0.8)
     chaise_side = b.choice((-1, 1))
     chaise_w = b.u(0.6, 0.9)
+    b.record(chaise=chaise > 0)
 
     inner_x0 = -hx + (0 if armless else arm_w)
     inner_x1 = hx - (0 if armless else arm_w)
@@ -225,6 +239,7 @@ def sofa(b: Builder) -> None:
     # seat cushions
     n = b.choice((1, 2, 3), (0.2, 0.35, 0.45)) if width > 1.6 else b.choice((1, 2))
     span = inner_x1 - inner_x0
+    b.record(seats=n)
     y_front = -hy + b.u(0.0, 0.03)
     y_rear = hy - back_t
     for k in range(n):
@@ -235,7 +250,9 @@ def sofa(b: Builder) -> None:
         cx0, cx1 = (hx - chaise_w, inner_x1) if chaise_side > 0 else (inner_x0, -hx + chaise_w)
         b.box(cx0, cx1, -hy - chaise, y_front, seat_z - cushion_t, seat_z, radius=cushion_t * 0.4)
     # back cushions
-    if b.chance(0.6):
+    back_cushions = b.chance(0.6)
+    b.record(back_cushions=back_cushions)
+    if back_cushions:
         m = n if b.chance(0.7) else b.i(2, 3)
         bt = b.u(0.1, 0.2)
         for k in range(m):

@@ -22,6 +22,7 @@ def _bedside_table(b: Builder, hx: float, hy: float, height: float) -> None:
     leg_t = b.u(0.03, 0.05)
     b.box(-hx, hx, -hy, hy, height - top_t, height)
     drawer_h = b.u(0.1, 0.18)
+    b.record(drawers=1, base_height=height - top_t - drawer_h, open_table=1)
     b.box(-hx + 0.01, hx - 0.01, -hy + 0.01, hy - 0.01, height - top_t - drawer_h, height - top_t)
     handle(b, 0.0, -hy + 0.01, height - top_t - drawer_h / 2, b.choice(("knob", "bar", "none")), 0.08)
     for sx in (-1, 1):
@@ -39,12 +40,14 @@ def night_stand(b: Builder) -> None:
     depth = b.u(0.33, 0.48)
     height = b.u(0.45, 0.66)
     hx, hy = width / 2, depth / 2
+    b.record(drawers=0, doors=0, niche=0, open_table=0)
     if b.chance(0.15):
         _bedside_table(b, hx, hy, height)
         return
     base_kind = b.choice(("legs", "plinth", "none", "feet"), (0.45, 0.25, 0.2, 0.1))
     base_h = {"legs": b.u(0.06, 0.2), "plinth": b.u(0.03, 0.08), "none": 0.0, "feet": b.u(0.03, 0.06)}[base_kind]
     z0 = base_support(b, hx, hy, base_kind, base_h, leg_t=b.u(0.025, 0.04))
+    b.record(base_height=z0)
     top_t = b.u(0.015, 0.04)
     body_top = height - top_t
     b.box(-hx, hx, -hy, hy, z0, body_top)
@@ -61,10 +64,12 @@ def night_stand(b: Builder) -> None:
         else:
             drawer_fronts(b, -hx + 0.015, hx - 0.015, -hy, split, zt, 1, 1, handle_kind)
         if front == "drawer_door":
+            b.record(doors=1)
             b.box(-hx + 0.015, hx - 0.015, -hy - 0.015, -hy, zb, split - 0.01)
             handle(b, hx * 0.6, -hy - 0.015, (zb + split) / 2 + 0.05, "knob" if handle_kind == "none" else handle_kind, 0.08)
         else:  # open shelf niche carved out of the carcass
             wall = b.u(0.015, 0.03)
+            b.record(niche=1)
             # the carve runs well past the front face so no skin of the face is left
             b.box(-hx + wall, hx - wall, -hy - 0.15, hy - wall, zb + wall * 0.3, split - 0.015, subtract=True)
             if b.chance(0.3):  # a mid shelf in a tall niche
@@ -84,12 +89,14 @@ def dresser(b: Builder) -> None:
     base_kind = b.choice(("plinth", "legs", "feet", "none"), (0.35, 0.35, 0.15, 0.15))
     base_h = {"legs": b.u(0.05, 0.16), "plinth": b.u(0.04, 0.1), "none": 0.0, "feet": b.u(0.04, 0.08)}[base_kind]
     z0 = base_support(b, hx, hy, base_kind, base_h, leg_t=b.u(0.03, 0.05))
+    b.record(base_height=z0, mirror=0)
     top_t = b.u(0.02, 0.04)
     body_top = height - top_t
     b.box(-hx, hx, -hy, hy, z0, body_top)
     _top(b, hx, hy, body_top, top_t, b.u(0.0, 0.03))
     rows = max(2, min(6, int(round((body_top - z0) / b.u(0.16, 0.26)))))
     cols = 1 if width < 1.05 else b.choice((1, 2, 3), (0.35, 0.5, 0.15))
+    b.record(drawer_rows=rows, drawer_columns=cols)
     handle_kind = b.choice(("bar", "knob", "none"), (0.5, 0.35, 0.15))
     if cols == 1 and b.chance(0.4):
         # top row split into two or three small drawers above full-width drawers
@@ -105,6 +112,7 @@ def dresser(b: Builder) -> None:
         mw = width * b.u(0.5, 0.85)
         mh = b.u(0.5, 0.8)
         b.box(-mw / 2, mw / 2, hy - 0.04, hy - 0.01, height, height + mh, droppable=True)
+        b.record(mirror=1)
 
 
 def wardrobe(b: Builder) -> None:
@@ -117,6 +125,7 @@ def wardrobe(b: Builder) -> None:
     base_h = {"legs": b.u(0.06, 0.15), "plinth": b.u(0.05, 0.12), "none": 0.0, "feet": b.u(0.04, 0.08)}[base_kind]
     z0 = base_support(b, hx, hy, base_kind, base_h, leg_t=b.u(0.035, 0.06))
     cornice = b.chance(0.5)
+    b.record(base_height=z0, cornice=cornice, drawers=0)
     body_top = height - (b.u(0.04, 0.1) if cornice else 0.0)
     b.box(-hx, hx, -hy, hy, z0, body_top)
     if cornice:
@@ -125,12 +134,14 @@ def wardrobe(b: Builder) -> None:
     handle_kind = b.choice(("vbar", "knob", "none"), (0.55, 0.3, 0.15))
     doors = max(1, min(4, int(round(width / b.u(0.42, 0.6)))))
     door_z0 = z0 + 0.01
+    b.record(doors=doors)
     if b.chance(0.3):  # drawers below the doors
         dh = b.u(0.15, 0.35)
         drawer_fronts(b, -hx + 0.01, hx - 0.01, -hy, door_z0, door_z0 + dh, b.i(1, 2), min(doors, 2),
                       "bar" if handle_kind != "none" else "none")
         door_z0 += dh + 0.01
     sliding = doors >= 2 and b.chance(0.2)
+    b.record(sliding=sliding)
     dw = (2 * hx - 0.02) / doors
     for k in range(doors):
         xa = -hx + 0.01 + k * dw + 0.004

@@ -58,6 +58,8 @@ def table(b: Builder) -> None:
         round_top = False
     hx, hy = length / 2, width / 2
     under = height - top_t
+    b.record(top_height=height, top_thickness=top_t, round_top=round_top, coffee=kind == "coffee",
+             lower_shelf=0)
     if round_top:
         b.cyl(0.0, 0.0, under, height, hx, hy)
     else:
@@ -72,6 +74,7 @@ def table(b: Builder) -> None:
         support = b.choice(("legs", "panels", "block"), (0.7, 0.2, 0.1))
 
     leg_t = b.u(0.035, 0.08) if kind != "coffee" else b.u(0.03, 0.07)
+    b.record(legs=0, pedestal=support in ("pedestal", "double_pedestal"))
     if support == "pedestal":
         _pedestal(b, under, min(hx, hy))
     elif support == "double_pedestal":
@@ -96,6 +99,7 @@ def table(b: Builder) -> None:
         inset = b.u(0.02, 0.1)
         if round_top:
             n = b.choice((3, 4), (0.3, 0.7))
+            b.record(legs=n, leg_thickness=leg_t)
             r = b.u(0.55, 0.8)
             start = b.u(0, 90)
             for k in range(n):
@@ -109,6 +113,7 @@ def table(b: Builder) -> None:
             style = b.choice(("square", "round", "tapered", "splayed"), (0.4, 0.2, 0.25, 0.15))
             lx, ly = hx - leg_t / 2 - inset, hy - leg_t / 2 - inset
             four_legs(b, lx, ly, under, leg_t, style)
+            b.record(legs=4, leg_thickness=leg_t)
             if b.chance(0.55):  # apron
                 ah = b.u(0.06, 0.12)
                 at = 0.02
@@ -120,6 +125,7 @@ def table(b: Builder) -> None:
                 st = b.u(0.02, 0.04)
                 z = b.u(0.08, 0.2)
                 b.box(-lx, lx, -ly, ly, z, z + st)
+                b.record(lower_shelf=1)
             elif b.chance(0.25):
                 stretchers(b, lx, ly, b.u(0.1, 0.25), leg_t * 0.6, b.choice(("box", "h", "side")))
 
@@ -132,6 +138,7 @@ def desk(b: Builder) -> None:
     top_t = b.u(0.025, 0.045)
     hx, hy = length / 2, depth / 2
     under = height - top_t
+    b.record(top_height=height, drawers=0, pedestals=0, hutch=0, corner=0, modesty_panel=0)
     b.box(-hx, hx, -hy, hy, under, height, radius=b.choice((0.0, 0.01)))
     support = b.choice(("two_pedestals", "pedestal_legs", "pedestal_panel", "panels", "legs"),
                        (0.25, 0.2, 0.15, 0.22, 0.18))
@@ -156,6 +163,7 @@ def desk(b: Builder) -> None:
             z0 = b.u(0.04, 0.1)
             b.box(x0 + 0.02, x1 - 0.02, y0 + 0.03, hy - 0.01, 0.0, z0)
         b.box(x0, x1, y0, hy, z0, under)
+        b.add("pedestals", 1)
         rows = b.i(2, 4)
         weights = [1.0] * rows if b.chance(0.5) else [1.0] * (rows - 1) + [2.0]
         if b.chance(0.9):
@@ -197,9 +205,11 @@ def desk(b: Builder) -> None:
         mh = b.u(0.25, 0.5) if b.chance(0.7) else under - 0.05
         y = hy - b.u(0.01, 0.08)
         b.box(-inner, inner, y - 0.02, y, under - mh, under)
+        b.record(modesty_panel=1)
     # drawer under the top
     if b.chance(0.35):
         dw = b.u(0.4, 0.7)
+        b.add("drawers", 1)
         b.box(-dw / 2, dw / 2, -hy + 0.03, hy - 0.05, under - 0.1, under)
         b.box(-dw / 2 + 0.01, dw / 2 - 0.01, -hy + 0.015, -hy + 0.03, under - 0.095, under - 0.005)
     # keyboard tray
@@ -210,6 +220,7 @@ def desk(b: Builder) -> None:
     # hutch / shelf unit on top
     if b.chance(0.12):
         hh = min(b.u(0.3, 0.6), length - height - 0.05)  # a hutch desk stays wider than tall
+        b.record(hutch=1)
         hd = b.u(0.2, 0.3)
         for sx in (-1, 1):
             b.box(sx * hx - (0.02 if sx > 0 else -0.02), sx * hx, hy - hd, hy, height, height + hh)
@@ -222,6 +233,7 @@ def desk(b: Builder) -> None:
         side = b.choice((-1, 1))
         rl = b.u(0.6, 1.0)
         rw = b.u(0.45, 0.6)
+        b.record(corner=1)
         x0, x1 = (hx - rw, hx) if side > 0 else (-hx, -hx + rw)
         b.box(x0, x1, -hy - rl, -hy, under, height)
         xs = x0 + 0.03 if side > 0 else x1 - 0.03
