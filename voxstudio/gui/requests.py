@@ -2,47 +2,50 @@
 
 Everything here is immutable-by-convention Python / numpy / pyvista data: the GUI
 thread builds requests, the worker answers with results. Nothing here touches Qt
-or torch, so both sides can import it freely.
+or torch, so both sides can import it freely. The results the session holds
+(``ShapeResult``, ``ClassifyOutcome``, ``EngineInfo``, ...) live in
+``voxstudio.session.results`` and are re-exported here.
+
+Every request names the title of the dialog its failure is shown under
+(``failure_title``), so failures need no per-type branches.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
+from enum import Enum
 from pathlib import Path
-from typing import Any, Callable
+from typing import Any, ClassVar
 
 import numpy as np
 
 from voxstudio.core.export import ExportOptions
+from voxstudio.models.engine_protocol import EngineFactory
+from voxstudio.session.results import ClassifyOutcome, EngineInfo, GenerateParams, ShapeResult, ViewParams
 
-
-@dataclass(frozen=True)
-class ViewParams:
-    """How a grid is turned into a surface: follows the view's controls."""
-
-    surface: str = "blocky"  # "blocky" | "smooth"
-    threshold: float = 0.5
-
-
-@dataclass(frozen=True)
-class GenerateParams:
-    """Everything that determines one generated shape (so it can be cached)."""
-
-    class_id: int
-    seed_a: int
-    seed_b: int = 0
-    t: float = 0.0  # interpolation A -> B (slerp), 0 = seed A only
-    sliders: tuple[float, ...] = ()
-    # Latents of loaded shapes ("Open in generator") used instead of seed A / seed B.
-    latent_a: tuple[float, ...] | None = None
-    latent_b: tuple[float, ...] | None = None
+__all__ = [
+    "ClassifyOutcome",
+    "ClassifyRequest",
+    "EngineInfo",
+    "ExportOutcome",
+    "ExportRequest",
+    "Failure",
+    "FailureKind",
+    "GenerateParams",
+    "LoadEngineRequest",
+    "LoadFileRequest",
+    "ShapeRequest",
+    "ShapeResult",
+    "ViewParams",
+]
 
 
 @dataclass
 class LoadEngineRequest:
     """Build the engine on the worker thread (it then stays resident there)."""
 
-    factory: Callable[[], Any]
+    factory: EngineFactory
+    failure_title: ClassVar[str] = "The model could not be loaded"
 
 
 @dataclass
@@ -63,6 +66,7 @@ class ShapeRequest:
     # A file's shape shown again (turned 90 degrees): it stays that file's, and is re-classified.
     source_path: Path | None = None
     source_note: str = ""
+    failure_title: ClassVar[str] = "Generation failed"
 
 
 @dataclass
@@ -70,6 +74,7 @@ class ClassifyRequest:
     seq: int
     grid: np.ndarray
     view: ViewParams
+    failure_title: ClassVar[str] = "Classification failed"
 
 
 @dataclass
@@ -79,6 +84,7 @@ class LoadFileRequest:
     resolution: int
     view: ViewParams
     up: str = "auto"  # "auto" (the file type's convention), "z" or "y"
+    failure_title: ClassVar[str] = "Could not open file"
 
 
 @dataclass
@@ -88,52 +94,7 @@ class ExportRequest:
     surface: str
     threshold: float
     options: ExportOptions | None = None  # size, main piece, .vox colours (None: core defaults)
-
-
-@dataclass(frozen=True)
-class EngineInfo:
-    """What the GUI needs to know about the engine, without touching torch."""
-
-    classes: tuple[str, ...]
-    resolution: int
-    latent_dim: int
-    n_directions: int
-    device_text: str
-    model_text: str
-    has_generator: bool
-    has_classifier: bool
-    load_ms: float
-
-
-@dataclass
-class ShapeResult:
-    """A grid and its display surface, built off the GUI thread."""
-
-    seq: int
-    target: str
-    grid: np.ndarray
-    mesh: Any  # pyvista.PolyData with point data "height"
-    view: ViewParams
-    generate: GenerateParams | None = None
-    label: str = ""
-    generate_ms: float = 0.0
-    mesh_ms: float = 0.0
-    source_path: Path | None = None
-    #: What the load path did to a file, e.g. "binvox 128³ · y up, front -z (ShapeNet) → z up · re-framed".
-    source_note: str = ""
-
-
-@dataclass
-class ClassifyOutcome:
-    seq: int
-    classes: tuple[str, ...]
-    probabilities: np.ndarray  # (C,) float32, sums to 1
-    predicted: int
-    reconstruction: ShapeResult
-    classify_ms: float
-    poses: np.ndarray | None = None
-    presence: float = 1.0  # how strongly any class is there
-    none_of_these: bool = False  # no class fits (presence below the calibrated threshold)
+    failure_title: ClassVar[str] = "Export failed"
 
 
 @dataclass
@@ -142,10 +103,15 @@ class ExportOutcome:
     ms: float
 
 
+class FailureKind(str, Enum):
+    ERROR = "error"
+    WEIGHTS = "weights"  # a WeightsError: missing / unreadable weights at start-up
+
+
 @dataclass
 class Failure:
-    """A request that raised: ``message`` is meant for the user."""
+    """A request that raised: ``message`` is meant for the user, under ``request.failure_title``."""
 
-    request: Any
+    request: Any  # the request object that failed (every request has a ``failure_title``)
     message: str
-    kind: str = field(default="error")  # "weights" for a WeightsError at start-up
+    kind: FailureKind = FailureKind.ERROR

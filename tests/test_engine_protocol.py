@@ -1,0 +1,35 @@
+"""``VoxelEngine`` satisfies the worker's ``InferenceEngine`` Protocol (names and call signatures)."""
+
+from __future__ import annotations
+
+import inspect
+
+from voxstudio.models.engine import VoxelEngine
+from voxstudio.models.engine_protocol import InferenceEngine
+
+
+def test_voxel_engine_is_an_inference_engine():
+    engine = VoxelEngine.random_init(resolution=32, seed=0)
+    assert isinstance(engine, InferenceEngine)
+    assert engine.latent_dim > 0 and engine.has_generator and engine.has_classifier
+
+
+def test_every_protocol_method_accepts_the_protocols_arguments():
+    members = {name for name in vars(InferenceEngine) if not name.startswith("_")}
+    methods = {name for name in members if inspect.isfunction(vars(InferenceEngine)[name])}
+    assert {"generate", "classify", "invert", "decode_pose", "presence"} <= methods
+    for name in methods:
+        wanted = inspect.signature(vars(InferenceEngine)[name]).parameters
+        have = inspect.signature(getattr(VoxelEngine, name)).parameters
+        for parameter in wanted.values():
+            assert parameter.name in have, f"VoxelEngine.{name} lacks {parameter.name}"
+            assert (parameter.default is inspect.Parameter.empty) == (have[parameter.name].default
+                                                                       is inspect.Parameter.empty), name
+
+
+def test_a_stand_in_missing_a_method_is_not_an_engine():
+    class Partial:
+        classes = ("a",)
+        resolution = 32
+
+    assert not isinstance(Partial(), InferenceEngine)
