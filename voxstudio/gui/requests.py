@@ -15,13 +15,15 @@ from __future__ import annotations
 from dataclasses import dataclass
 from enum import Enum
 from pathlib import Path
-from typing import Any, ClassVar
+from typing import TYPE_CHECKING, Any, ClassVar
 
 import numpy as np
 
 from voxstudio.core.export import ExportOptions
-from voxstudio.models.engine_protocol import EngineFactory
 from voxstudio.session.results import ClassifyOutcome, EngineInfo, GenerateParams, ShapeResult, ViewParams
+
+if TYPE_CHECKING:  # voxstudio.models imports torch (~0.8 s): never on the GUI path at start-up
+    from voxstudio.models.engine_protocol import EngineFactory
 
 __all__ = [
     "ClassifyOutcome",
