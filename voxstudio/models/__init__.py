@@ -8,10 +8,13 @@ on what a ``capsnet.json`` / ``baseline.json`` config means.
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-import torch
-from torch import nn
+# torch is imported where used: importing the package (e.g. for the torch-free engine_protocol)
+# must not cost the GUI ~0.8 s before its window shows.
+if TYPE_CHECKING:
+    import torch
+    from torch import nn
 
 CLASSIFIER_KINDS = ("capsnet", "baseline")
 
@@ -89,6 +92,8 @@ def load_classifier(path_stem: str | Path, device: str | torch.device = "cpu") -
     arguments).  Raises :class:`~voxstudio.models.weights.WeightsError` for
     missing, corrupt or mismatched files.
     """
+    import torch
+
     from voxstudio.models.weights import WeightsError, load_into, load_weights, weight_paths
 
     state, config = load_weights(path_stem, device="cpu")
