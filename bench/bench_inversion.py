@@ -78,9 +78,10 @@ class Measured:
 
 
 def iou(a: np.ndarray, b: np.ndarray) -> float:
-    a, b = np.asarray(a) >= 0.5, np.asarray(b) >= 0.5
-    union = int((a | b).sum())
-    return 1.0 if union == 0 else float((a & b).sum()) / union
+    """Occupancy IoU at 0.5, the project's one definition."""
+    from voxstudio.core.iou import grid_iou
+
+    return grid_iou(a, b)
 
 
 # --------------------------------------------------------------------------- shape sets

@@ -28,6 +28,8 @@ import torch
 from torch import Tensor, nn
 from torch.nn import functional as F
 
+from voxstudio.core.iou import batch_iou
+
 #: The paper's reconstruction weight (0.0005 on a 784-pixel sum) expressed per
 #: voxel, so that the balance with the margin loss does not depend on R.
 PAPER_RECONSTRUCTION_WEIGHT = 0.0005 * 784
@@ -129,9 +131,7 @@ def reconstruction_iou(logits: Tensor, target: Tensor, threshold: float = 0.5) -
     """Per-sample voxel IoU (B,) of ``sigmoid(logits) > threshold`` against 0/1 ``target``."""
     predicted = torch.sigmoid(logits) > threshold
     actual = target.reshape(logits.shape) > 0.5
-    dims = tuple(range(1, logits.dim()))
-    union = (predicted | actual).sum(dim=dims).clamp_min(1)
-    return (predicted & actual).sum(dim=dims).to(torch.float32) / union.to(torch.float32)
+    return batch_iou(predicted, actual).to(torch.float32)
 
 
 def class_probabilities(lengths: Tensor) -> Tensor:

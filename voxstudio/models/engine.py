@@ -24,20 +24,27 @@ from torch import nn
 from torch.nn import functional as F
 
 from voxstudio import paths
+from voxstudio.core.iou import batch_iou
 from voxstudio.models.device import pick_device
 from voxstudio.models.gan import Encoder, GANConfig, Generator, build_encoder, build_generator
 from voxstudio.models.latent import compute_directions
-from voxstudio.models.weights import WeightsError, load_into, load_weights, weight_paths
+from voxstudio.models.weights import (  # the file-layout names are re-exported for existing importers
+    CAPSNET_STEM,
+    DIRECTIONS_KEY,
+    ENCODER_PREFIX,
+    GAN_STEM,
+    SCALES_KEY,
+    WeightsError,
+    load_into,
+    load_weights,
+    weight_paths,
+)
 
-__all__ = ["ClassifyResult", "VoxelEngine", "WeightsError", "GAN_STEM", "DIRECTIONS_KEY", "SCALES_KEY"]
+__all__ = [
+    "ClassifyResult", "VoxelEngine", "WeightsError", "GAN_STEM", "CAPSNET_STEM", "DIRECTIONS_KEY", "SCALES_KEY",
+    "ENCODER_PREFIX",
+]
 
-GAN_STEM = "gan"
-CAPSNET_STEM = "capsnet"
-#: Extra tensors stored in ``gan.safetensors`` next to the generator weights.
-DIRECTIONS_KEY = "latent_directions"
-SCALES_KEY = "latent_direction_scales"
-#: Prefix of the (optional) VAE encoder's tensors in ``gan.safetensors``.
-ENCODER_PREFIX = "encoder."
 #: Slider directions shipped with random_init engines (tests / GUI development).
 RANDOM_INIT_DIRECTIONS = 8
 
@@ -361,7 +368,7 @@ class VoxelEngine:
                 mu = _input_latent(generator, mu, y)
             candidates = torch.cat([mu, candidates])
         with torch.inference_mode():
-            ious = _hard_iou(generator(candidates, y.expand(len(candidates))) > 0.5, target_occ)
+            ious = batch_iou(generator(candidates, y.expand(len(candidates))) > 0.5, target_occ)
         best_iou, best_index = (float(v) for v in ious.max(dim=0))
         z = candidates[int(best_index)].clone().unsqueeze(0).requires_grad_(True)
         best_z = z.detach().clone()
@@ -384,7 +391,7 @@ class VoxelEngine:
                 optimizer.step()
             # The IoU of the latent this step started from, read off the logits the
             # step computed anyway: a second forward pass per step cost ~40 % of the time.
-            iou = float(_hard_iou(probs.detach() > 0.5, target_occ)[0])
+            iou = float(batch_iou(probs.detach() > 0.5, target_occ)[0])
             if iou > best_iou:
                 best_iou, best_z = iou, z_before
             if best_iou >= reference + min_gain:
@@ -433,11 +440,6 @@ def _input_latent(generator: Generator, decoder_latent: torch.Tensor, y: torch.T
     return generator.input_latent(decoder_latent, y)
 
 
-def _hard_iou(pred: torch.Tensor, target: torch.Tensor) -> torch.Tensor:
-    """IoU per batch item of boolean grids ``(B, ...)`` vs ``(1, ...)``."""
-    inter = (pred & target).flatten(1).sum(1).float()
-    union = (pred | target).flatten(1).sum(1).float()
-    return torch.where(union > 0, inter / union.clamp_min(1.0), torch.ones_like(inter))
 
 
 def _pair_present(stem: Path) -> bool:

@@ -21,6 +21,8 @@ from typing import TYPE_CHECKING
 import numpy as np
 import torch
 
+from voxstudio.core.iou import batch_iou
+
 if TYPE_CHECKING:  # pragma: no cover
     from voxstudio.models.gan import Generator
 
@@ -171,8 +173,6 @@ def calibrate_scales(
     the unmoved shape). The largest candidate (1.5 -> 4.5 sigma at the slider end)
     caps the move so ``z`` stays in the region the generator was trained on.
     """
-    from voxstudio.training.gan_metrics import paired_iou  # local: avoid import cycle
-
     gen = torch.Generator().manual_seed(seed + 1)
     device = next(generator.parameters()).device
     z = torch.randn(num_samples, generator.latent_dim, generator=gen).to(device)
@@ -185,7 +185,7 @@ def calibrate_scales(
             change = 0.0
             for sign in (-1.0, 1.0):
                 moved = generator.sample(z + sign * 3.0 * s * d, y) > 0.5
-                change += float((1.0 - paired_iou(base, moved)).mean()) / 2.0
+                change += float((1.0 - batch_iou(base, moved)).mean()) / 2.0
             if change >= target_change:
                 scales[j] = s
                 break

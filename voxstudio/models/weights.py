@@ -52,6 +52,17 @@ MAX_WEIGHTS_BYTES = 256 * 1024 * 1024
 """Largest safetensors file loaded (256 MB; the shipped ones are under 10 MB)."""
 MAX_CONFIG_BYTES = 16 * 1024 * 1024
 """Largest weights JSON config (16 MB)."""
+
+# --- The shipped weights folder's layout (written by training, read by the engine) ---
+#: Stems of the two pairs in a weights folder: ``gan.{safetensors,json}`` and ``capsnet.{safetensors,json}``.
+GAN_STEM = "gan"
+CAPSNET_STEM = "capsnet"
+#: Extra tensors stored in ``gan.safetensors`` next to the generator weights.
+DIRECTIONS_KEY = "latent_directions"
+SCALES_KEY = "latent_direction_scales"
+#: Prefix of the (optional) VAE encoder's tensors in ``gan.safetensors``.
+ENCODER_PREFIX = "encoder."
+
 _SHA256 = re.compile(r"^[0-9a-f]{64}$")
 _HASH_CHUNK = 1 << 20
 

@@ -29,6 +29,8 @@ from typing import Any
 import numpy as np
 import torch
 
+from voxstudio.core.iou import batch_iou, iou_from_counts
+
 ArrayLike = np.ndarray | torch.Tensor
 
 
@@ -58,17 +60,14 @@ def pairwise_iou(a: ArrayLike, b: ArrayLike, threshold: float = 0.5, chunk: int 
         block = fa[start : start + chunk]
         inter = block @ fb.T
         union = block.sum(dim=1, keepdim=True) + size_b[None, :] - inter
-        iou = torch.where(union > 0, inter / union.clamp_min(1.0), torch.ones_like(inter))
-        out[start : start + chunk] = iou
+        out[start : start + chunk] = iou_from_counts(inter, union)
     return out.numpy()
 
 
 def paired_iou(a: ArrayLike, b: ArrayLike, threshold: float = 0.5) -> np.ndarray:
-    """IoU of ``a[i]`` with ``b[i]`` for each i -> ``(N,)`` (e.g. before/after a slider move)."""
-    fa, fb = _flat_binary(a, threshold), _flat_binary(b, threshold)
-    inter = (fa * fb).sum(dim=1)
-    union = fa.sum(dim=1) + fb.sum(dim=1) - inter
-    return torch.where(union > 0, inter / union.clamp_min(1.0), torch.ones_like(inter)).cpu().numpy()
+    """IoU of ``a[i]`` with ``b[i]`` for each i -> ``(N,)`` float32 (e.g. before/after a slider move)."""
+    fa, fb = _flat_binary(a, threshold) > 0, _flat_binary(b, threshold) > 0
+    return batch_iou(fa, fb).to(torch.float32).cpu().numpy()
 
 
 @dataclass

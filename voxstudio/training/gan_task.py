@@ -40,10 +40,9 @@ import numpy as np
 import torch
 from torch import Tensor, nn
 
-from voxstudio.models.engine import DIRECTIONS_KEY, ENCODER_PREFIX, GAN_STEM, SCALES_KEY
+from voxstudio.core.iou import batch_iou
 from voxstudio.models.gan import (
     GANConfig,
-    Generator,
     build_discriminator,
     build_encoder,
     build_generator,
@@ -55,7 +54,7 @@ from voxstudio.models.gan import (
     update_ema,
 )
 from voxstudio.models.latent import compute_directions
-from voxstudio.models.weights import save_weights
+from voxstudio.models.weights import DIRECTIONS_KEY, ENCODER_PREFIX, GAN_STEM, SCALES_KEY, save_weights
 from voxstudio.training.gan_metrics import evaluate_generator
 
 #: Slider directions exported with the weights.
@@ -304,11 +303,9 @@ class GANTask:
                 recon = nn.functional.binary_cross_entropy_with_logits(recon_logits, real, pos_weight=pos_weight)
                 kl = kl_divergence(mu, logvar) / real[0].numel()
                 with torch.no_grad():
-                    hard = recon_logits > 0
-                    inter = (hard & (real > 0.5)).flatten(1).sum(1)
-                    union = (hard | (real > 0.5)).flatten(1).sum(1).clamp_min(1)
+                    recon_iou = batch_iou(recon_logits > 0, real > 0.5)
                     stats = {"recon_bce": float(recon.detach()), "kl": float(kl.detach()) * real[0].numel(),
-                             "recon_iou": float((inter / union).mean())}
+                             "recon_iou": float(recon_iou.mean())}
             else:
                 fake_logits = self.generator(z_prior, y, return_logits=True).float()
                 recon = kl = torch.zeros((), device=self.device)
