@@ -3,7 +3,7 @@
 Used by ``voxstudio evaluate`` and by the classifier task at epoch ends (through
 :func:`predict`), so training logs and final reports compute accuracy the same
 way.  Reports render as text (terminal), JSON, a Markdown table, and a PNG
-drawn with Pillow (matplotlib is not a dependency).
+(drawn by :mod:`voxstudio.core.previews`).
 """
 
 from __future__ import annotations
@@ -17,6 +17,7 @@ import numpy as np
 import torch
 from torch import nn
 
+from voxstudio.core import previews
 from voxstudio.models import CLASSIFIER_KINDS, load_classifier
 from voxstudio.models.device import pick_device
 from voxstudio.models.weights import WeightsError, weight_paths
@@ -276,51 +277,9 @@ def save_report_json(path: str | Path, report: ClassifierReport) -> Path:
 
 
 def save_confusion_png(path: str | Path, report: ClassifierReport, cell: int = 44) -> Path:
-    """Draw the confusion matrix (row-normalised shading, counts written in) as a PNG with Pillow."""
-    from PIL import Image, ImageDraw, ImageFont
-
-    font = _font(ImageFont, 13)
-    count = len(report.classes)
-    label_width = max(int(font.getlength(name)) for name in report.classes) + 16
-    title_height = 28
-    top = title_height + label_width
+    """Draw the report's confusion matrix as a PNG (see :func:`voxstudio.core.previews.save_confusion_png`)."""
     title = f"{report.kind}: {100 * report.accuracy:.2f}% of {report.num_samples} shapes (rows: true, columns: predicted)"
-    width = max(label_width + count * cell + 12, int(font.getlength(title)) + 16)
-    height = top + count * cell + 12
-    image = Image.new("RGB", (width, height), "white")
-    draw = ImageDraw.Draw(image)
-    draw.text((8, 6), title, fill="black", font=font)
-    totals = report.confusion.sum(axis=1, keepdims=True).clip(min=1)
-    fractions = report.confusion / totals
-    for row in range(count):
-        draw.text((8, top + row * cell + cell // 2 - 7), report.classes[row], fill="black", font=font)
-        for column in range(count):
-            x0, y0 = label_width + column * cell, top + row * cell
-            shade = float(fractions[row, column])
-            colour = tuple(int(255 - shade * (255 - c)) for c in (31, 84, 160))
-            draw.rectangle((x0, y0, x0 + cell - 1, y0 + cell - 1), fill=colour, outline=(200, 200, 200))
-            value = int(report.confusion[row, column])
-            if value:
-                text = str(value)
-                text_colour = "white" if shade > 0.5 else "black"
-                draw.text((x0 + (cell - font.getlength(text)) / 2, y0 + cell // 2 - 7), text, fill=text_colour, font=font)
-    for column, name in enumerate(report.classes):
-        # Column labels written sideways: render horizontally, rotate, paste.
-        strip = Image.new("RGB", (label_width, cell), "white")
-        ImageDraw.Draw(strip).text((4, cell // 2 - 7), name, fill="black", font=font)
-        rotated = strip.rotate(90, expand=True)
-        image.paste(rotated, (label_width + column * cell, title_height))
-    path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    image.save(path)
-    return path
-
-
-def _font(image_font: Any, size: int) -> Any:
-    try:
-        return image_font.load_default(size=size)
-    except TypeError:  # Pillow < 10.1: fixed-size bitmap font
-        return image_font.load_default()
+    return previews.save_confusion_png(path, report.classes, report.confusion, title, cell)
 
 
 def _abbreviation(name: str) -> str:
