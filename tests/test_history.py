@@ -156,3 +156,23 @@ def test_recent_states_keep_places_and_drop_the_oldest() -> None:
     assert recent.add(state(3)) == state(0)
     assert [s.seed for s in recent] == [1, 2, 3] and recent.index(state(3)) == 2 and recent.index(state(0)) == -1
     assert state(2) in recent and len(recent) == 3 and recent[0] == state(1)
+
+
+def test_change_key_names_a_single_slider_or_t() -> None:
+    from voxstudio.session.history import change_key
+
+    base = state(0, (0.0, 0.0))
+    assert change_key(None, base) is None
+    assert change_key(base, state(0, (0.0, 0.4))) == "slider:1"
+    assert change_key(base, state(0, (0.1, 0.4))) is None  # two sliders: e.g. a random-walk tick
+    assert change_key(base, state(1, (0.0, 0.4))) is None  # seed changed too
+    assert change_key(base, state(0, (0.0, 0.0), t=0.3)) == "t"
+
+
+def test_merged_flag_tells_a_coalesced_push() -> None:
+    history = History(clock=Clock())
+    history.push(state(0))
+    history.push(state(0, (0.1, 0.0)), coalesce="slider:0")
+    assert not history.merged
+    history.push(state(0, (0.2, 0.0)), coalesce="slider:0")
+    assert history.merged

@@ -23,10 +23,11 @@ from __future__ import annotations
 import time
 from collections import deque
 from collections.abc import Callable, Iterator
+from dataclasses import replace
 
 from voxstudio.session.shape_state import ShapeState
 
-__all__ = ["History", "RecentStates"]
+__all__ = ["History", "RecentStates", "change_key"]
 
 DEFAULT_LIMIT = 200
 DEFAULT_COALESCE_WINDOW_S = 1.5
@@ -52,6 +53,7 @@ class History:
         self._current: ShapeState | None = None
         self._last_key: str | None = None
         self._last_time = float("-inf")
+        self.merged = False  # whether the last push replaced the newest step (coalesced)
 
     @property
     def current(self) -> ShapeState | None:
@@ -71,6 +73,7 @@ class History:
         ``coalesce``: see the module docstring. The first push only sets the
         current state (there is nothing to undo back to yet).
         """
+        self.merged = False
         if state == self._current:
             return False
         now = self._clock()
@@ -82,6 +85,7 @@ class History:
         self._current = state
         self._last_key = coalesce
         self._last_time = now
+        self.merged = bool(merge)
         if merge and self._undo and self._undo[-1] == state:
             self._undo.pop()  # the burst came back to where it started: no step at all
             self._last_key = None
@@ -118,6 +122,23 @@ class History:
     def redo_states(self) -> list[ShapeState]:
         """Next redo first."""
         return list(reversed(self._redo))
+
+
+def change_key(old: ShapeState | None, new: ShapeState) -> str | None:
+    """The coalescing key of a change from ``old`` to ``new``.
+
+    ``"slider:I"`` when only slider I moved, ``"t"`` when only the interpolation
+    moved, else None (a class, seed or latent change is always its own step).
+    """
+    if old is None:
+        return None
+    if new.sliders != old.sliders and len(new.sliders) == len(old.sliders):
+        moved = [i for i, (a, b) in enumerate(zip(old.sliders, new.sliders)) if a != b]
+        if len(moved) == 1 and new == replace(old, sliders=new.sliders):
+            return f"slider:{moved[0]}"
+    if new.t != old.t and new == replace(old, t=new.t):
+        return "t"
+    return None
 
 
 class RecentStates:
