@@ -1,0 +1,204 @@
+"""The Gallery in the real window: fills off the GUI thread, picks, "more like this", cancelling."""
+
+from __future__ import annotations
+
+import time
+from typing import Any
+
+import numpy as np
+import pytest
+from gui_helpers import SlowEngine, shared_engine, wait_for_shape
+from PySide6.QtCore import QElapsedTimer, Qt, QTimer
+
+from voxstudio.gui.gallery import GalleryController
+from voxstudio.session.gallery import current_latent
+
+pytestmark = pytest.mark.gui
+
+
+def gallery_of(window: Any) -> GalleryController:
+    """The window's gallery (Generate > Gallery…)."""
+    gallery = getattr(window, "gallery", None)
+    if gallery is None:  # not wired into this window build: the same controller, built as the window does
+        gallery = window.gallery = GalleryController(window, window.client, window.generate_panel, window)
+    return gallery
+
+
+class GapMeter:
+    """Longest wait of the GUI event loop while it runs (a 5 ms timer that notes late ticks)."""
+
+    def __init__(self) -> None:
+        self.clock = QElapsedTimer()
+        self.timer = QTimer()
+        self.timer.setInterval(5)
+        self.timer.timeout.connect(self._tick)
+        self.last = 0
+        self.gaps: list[int] = []
+
+    def start(self) -> None:
+        self.clock.start()
+        self.last = 0
+        self.timer.start()
+
+    def _tick(self) -> None:
+        now = self.clock.elapsed()
+        self.gaps.append(now - self.last)
+        self.last = now
+
+    def stop(self) -> int:
+        self.timer.stop()
+        return max(self.gaps)
+
+
+def _fill(qtbot: Any, gallery: GalleryController, timeout: int = 60_000) -> None:
+    qtbot.waitUntil(lambda: gallery.job is not None and gallery.filled() == gallery.job.spec.count, timeout=timeout)
+
+
+def test_the_gallery_fills_progressively_while_the_event_loop_keeps_running(qtbot, make_window):
+    slow = SlowEngine(shared_engine(), 0.25)  # each chunk of 4 takes >= 0.25 s on the worker
+    window = make_window(factory=lambda: slow)
+    gallery = gallery_of(window)
+    shown_at: list[float] = []
+    gallery.thumbnailShown.connect(lambda _i: shown_at.append(time.perf_counter()))
+    meter = GapMeter()
+    meter.start()
+    start = time.perf_counter()
+    dialog = gallery.open()
+    assert dialog is not None and dialog.isVisible()
+    assert time.perf_counter() - start < 0.5  # opening returns at once
+    assert dialog.grid.count() == 12 and gallery.filled() == 0  # placeholders first
+    _fill(qtbot, gallery)
+    longest = meter.stop()
+    total = time.perf_counter() - start
+    assert gallery.filled() == 12 and len(shown_at) == 12
+    assert total > 0.7  # three slow chunks...
+    assert shown_at[0] - start < total - 0.4  # ...and the first pictures were there long before the last
+    assert longest < 200, f"the GUI thread stalled {longest} ms while the gallery filled"
+    assert len(meter.gaps) > total * 1000 / 50  # the loop ticked all along
+    icons = [dialog.grid.item(i).icon().pixmap(64, 64).toImage() for i in range(12)]
+    assert all(not icon.isNull() for icon in icons)
+    assert dialog.status.text().startswith("12 samples")
+
+
+def test_clicking_a_sample_shows_exactly_that_shape_in_the_main_window(qtbot, window):
+    engine = shared_engine()
+    gallery = gallery_of(window)
+    dialog = gallery.open()
+    dialog.class_combo.setCurrentIndex(3)  # a batch of another class
+    _fill(qtbot, gallery)
+    assert {s.class_id for s in gallery.samples.values()} == {3}
+    grid_view = dialog.grid
+    item = grid_view.item(5)
+    sample = gallery.samples[5]
+    rect = grid_view.visualItemRect(item)
+
+    def click() -> None:
+        qtbot.mouseClick(grid_view.viewport(), Qt.MouseButton.LeftButton, pos=rect.center())
+
+    shown = wait_for_shape(qtbot, window, click)
+    panel = window.generate_panel
+    assert panel.class_combo.currentIndex() == 3 and panel.seed.value() == sample.seed
+    assert all(s.value() == 0.0 for s in panel.sliders) and panel.loaded_latent("A") is None
+    assert shown.generate.class_id == 3 and shown.generate.seed_a == sample.seed
+    expected = engine.generate(engine.latent_for_seed(sample.seed), 3)
+    np.testing.assert_array_equal(shown.grid, expected)
+    np.testing.assert_allclose(gallery.grids[5], expected, atol=1e-5)  # the thumbnail's shape is that shape
+    assert dialog.isVisible()  # a click previews; the gallery stays open
+
+    # Use: the selected sample, and the gallery closes
+    grid_view.setCurrentRow(7)
+    other = gallery.samples[7]
+    shown = wait_for_shape(qtbot, window, dialog.use_button.click)
+    assert shown.generate.seed_a == other.seed and not dialog.isVisible()
+    np.testing.assert_array_equal(shown.grid, engine.generate(engine.latent_for_seed(other.seed), 3))
+
+
+def test_more_like_this_varies_the_current_shape(qtbot, window):
+    engine = shared_engine()
+    panel = window.generate_panel
+    wait_for_shape(qtbot, window, lambda: panel.seed.setValue(42))
+    wait_for_shape(qtbot, window, lambda: panel.set_slider_values([0.8, -0.5] + [0.0] * (len(panel.sliders) - 2)))
+    params = window.current.generate
+    base = current_latent(engine, params)
+    gallery = gallery_of(window)
+    dialog = gallery.open()
+    dialog.spread_spin.setValue(0.25)
+    _fill(qtbot, gallery)
+    assert gallery.more_like_this()
+    _fill(qtbot, gallery)
+    samples = [gallery.samples[i] for i in range(12)]
+    latents = np.stack([s.array() for s in samples])
+    assert all(s.seed is None and s.class_id == params.class_id for s in samples)
+    near = np.linalg.norm(latents - base, axis=1)
+    others = np.linalg.norm(np.stack([engine.latent_for_seed(s) for s in range(1000, 1012)]) - base, axis=1)
+    assert near.max() < 0.5 * others.min()  # around the current latent
+    pairwise = np.linalg.norm(latents[:, None] - latents[None], axis=-1)[np.triu_indices(12, 1)]
+    assert pairwise.min() > 0.5  # and different from each other
+    grids = np.stack([gallery.grids[i] >= 0.5 for i in range(12)])
+    assert len({g.tobytes() for g in grids}) > 1
+
+    # the batch seed makes it reproducible
+    before = [s.latent for s in samples]
+    dialog.seed_spin.setValue(dialog.seed_spin.value() + 1)
+    _fill(qtbot, gallery)
+    assert [gallery.samples[i].latent for i in range(12)] != before
+    dialog.seed_spin.setValue(dialog.seed_spin.value() - 1)
+    _fill(qtbot, gallery)
+    assert [gallery.samples[i].latent for i in range(12)] == before
+
+    # double-click: that latent becomes end A, sliders at zero, and the gallery closes
+    chosen = gallery.samples[2]
+    item = dialog.grid.item(2)
+    rect = dialog.grid.visualItemRect(item)
+
+    def double_click() -> None:  # as a mouse does it: press, release, double-click
+        qtbot.mouseClick(dialog.grid.viewport(), Qt.MouseButton.LeftButton, pos=rect.center())
+        qtbot.mouseDClick(dialog.grid.viewport(), Qt.MouseButton.LeftButton, pos=rect.center())
+
+    shown = wait_for_shape(qtbot, window, double_click)
+    qtbot.waitUntil(lambda: not dialog.isVisible(), timeout=5000)
+    assert panel.loaded_latent("A") is not None and panel.loaded_latent("A").z == chosen.latent
+    assert all(s.value() == 0.0 for s in panel.sliders)
+    np.testing.assert_array_equal(shown.grid, engine.generate(chosen.array(), params.class_id))
+
+
+def test_shuffle_and_count_give_new_batches(qtbot, window):
+    gallery = gallery_of(window)
+    dialog = gallery.open()
+    _fill(qtbot, gallery)
+    first = {s.seed for s in gallery.samples.values()}
+    dialog.shuffle_button.click()
+    _fill(qtbot, gallery)
+    assert first.isdisjoint(s.seed for s in gallery.samples.values())
+    kept = [gallery.samples[i].seed for i in range(12)]
+    dialog.count_spin.setValue(16)
+    _fill(qtbot, gallery)
+    assert dialog.grid.count() == 16 and [gallery.samples[i].seed for i in range(12)] == kept
+
+
+def test_closing_while_filling_stops_the_work_and_reopening_finishes_it(qtbot, make_window):
+    slow = SlowEngine(shared_engine(), 0.3)
+    window = make_window(factory=lambda: slow)
+    gallery = gallery_of(window)
+    dialog = gallery.open()
+    qtbot.waitUntil(lambda: gallery.filled() >= 1, timeout=30_000)
+    dialog.close()
+    calls = len(slow.calls)
+    filled = gallery.filled()
+    qtbot.wait(1200)  # time for two more chunks, had it gone on
+    assert gallery.filled() == filled < 12
+    assert len(slow.calls) <= calls + 1  # at most the chunk that was already running
+    assert gallery.open() is dialog
+    _fill(qtbot, gallery)
+
+
+def test_closing_the_window_while_the_gallery_fills_does_not_crash(qtbot, make_window):
+    slow = SlowEngine(shared_engine(), 0.2)
+    window = make_window(factory=lambda: slow)
+    gallery = gallery_of(window)
+    gallery.open()
+    qtbot.waitUntil(lambda: gallery.filled() >= 1, timeout=30_000)
+    window.close()
+    qtbot.wait(800)
+    assert gallery.job is not None and gallery.job.is_cancelled()
+    assert gallery.pool.activeThreadCount() == 0

@@ -1,0 +1,169 @@
+"""Gallery batches: which latents a grid of samples shows, reproducibly. Qt-free.
+
+A gallery batch is a small value (:class:`GallerySpec`): the class, how many
+samples, a batch seed, and for "more like this" the shape state to vary and a
+spread. Sample ``i`` of a batch depends only on ``(batch seed, i)``, never on the
+batch size, so asking for more samples keeps the ones already shown, and the
+same spec always shows the same shapes (a batch can be noted down and found
+again).
+
+Two kinds of batch:
+
+* **Samples of a class**: sample ``i`` is a generator *seed*, so picking it puts
+  that seed in the Generate panel (sliders at zero) and the shape is exactly the
+  one a user would get by typing the seed.
+* **More like this**: sample ``i`` is the current shape's latent ``z`` (end A or
+  the A -> B mix, sliders applied) perturbed by Gaussian noise ``e``:
+  ``z_i = sqrt(1 - s^2) z + s e_i``, ``s`` the spread. The mix keeps a standard
+  normal latent standard normal (where the generator was trained: plain
+  ``z + s e`` drifts off the latent shell toward blobs); ``s = 0`` is the shape
+  itself, ``s = 1`` an unrelated sample. Picking one hands its latent to the
+  Generate panel as a loaded shape (end A), as "Open in generator" does.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Protocol
+
+import numpy as np
+
+from voxstudio.session.results import GenerateParams
+
+__all__ = [
+    "DEFAULT_COUNT",
+    "DEFAULT_SPREAD",
+    "MAX_COUNT",
+    "GallerySample",
+    "GallerySpec",
+    "LatentEngine",
+    "current_latent",
+    "generate_samples",
+    "plan_samples",
+]
+
+DEFAULT_COUNT = 12
+MAX_COUNT = 64
+DEFAULT_SPREAD = 0.3
+SEED_MAX = 2**31 - 1
+
+
+class LatentEngine(Protocol):
+    """The part of ``VoxelEngine`` a gallery uses (tests may pass a stand-in)."""
+
+    @property
+    def latent_dim(self) -> int: ...
+
+    def latent_for_seed(self, seed: int) -> np.ndarray: ...
+
+    def latent_with_sliders(self, base_z: np.ndarray, slider_values: Sequence[float] | np.ndarray) -> np.ndarray: ...
+
+    def generate(self, z: np.ndarray, class_id: int | np.ndarray) -> np.ndarray: ...
+
+
+@dataclass(frozen=True)
+class GallerySpec:
+    """One batch: ``around`` None for samples of ``class_id``, else "more like this" shape state."""
+
+    class_id: int
+    count: int = DEFAULT_COUNT
+    batch_seed: int = 0
+    around: GenerateParams | None = None
+    spread: float = DEFAULT_SPREAD
+    origin: str = ""  # what "more like this" varies, e.g. "chair · seed 42" (captions)
+
+    def __post_init__(self) -> None:
+        if not 1 <= self.count <= MAX_COUNT:
+            raise ValueError(f"a gallery shows 1..{MAX_COUNT} samples, got {self.count}")
+        if not 0 <= self.batch_seed <= SEED_MAX:
+            raise ValueError(f"batch seed must be in 0..{SEED_MAX}, got {self.batch_seed}")
+        if not 0.0 <= self.spread <= 1.0:
+            raise ValueError(f"spread must be in 0..1, got {self.spread}")
+        if self.class_id < 0:
+            raise ValueError(f"class id must be >= 0, got {self.class_id}")
+        if self.around is not None and self.around.class_id != self.class_id:
+            raise ValueError("a 'more like this' batch stays in the class of the shape it varies")
+
+    @property
+    def is_variation(self) -> bool:
+        return self.around is not None
+
+
+@dataclass(frozen=True)
+class GallerySample:
+    """Sample ``index`` of a batch: a seed (samples of a class) or a latent ("more like this")."""
+
+    index: int
+    class_id: int
+    seed: int | None  # the generator seed; None for a "more like this" latent
+    latent: tuple[float, ...]  # the latent the generator is given (a tuple: hashable, JSON-ready)
+    label: str  # caption, e.g. "seed 1234" or "~3 of chair · seed 42"
+
+    def array(self) -> np.ndarray:
+        return np.asarray(self.latent, dtype=np.float32)
+
+
+def sample_seed(batch_seed: int, index: int) -> int:
+    """The generator seed of sample ``index`` of a batch (independent of the batch size)."""
+    return int(np.random.default_rng([batch_seed, index]).integers(0, SEED_MAX + 1))
+
+
+def current_latent(engine: LatentEngine, params: GenerateParams) -> np.ndarray:
+    """The latent the generator is given for ``params``, as the engine worker computes it.
+
+    End A (seed or loaded latent), slerp toward end B at ``t``, then the sliders.
+    """
+    def end(seed: int, loaded: tuple[float, ...] | None) -> np.ndarray:
+        if loaded is not None:
+            return np.asarray(loaded, dtype=np.float32)
+        return np.asarray(engine.latent_for_seed(seed), dtype=np.float32)
+
+    z = end(params.seed_a, params.latent_a)
+    if params.t > 0.0:
+        other = end(params.seed_b, params.latent_b)
+        if not np.array_equal(z, other):
+            from voxstudio.models.latent import slerp
+
+            z = slerp(z, other, float(params.t))
+    if params.sliders and any(v != 0.0 for v in params.sliders):
+        z = np.asarray(engine.latent_with_sliders(z, np.asarray(params.sliders, dtype=np.float32)), dtype=np.float32)
+    return z
+
+
+def plan_samples(engine: LatentEngine, spec: GallerySpec, indices: Sequence[int]) -> list[GallerySample]:
+    """The samples ``indices`` of ``spec`` (each ``0 <= i < spec.count``), with their latents."""
+    for index in indices:
+        if not 0 <= index < spec.count:
+            raise ValueError(f"sample index {index} is outside the batch of {spec.count}")
+    if spec.around is None:
+        samples = []
+        for index in indices:
+            seed = sample_seed(spec.batch_seed, index)
+            z = np.asarray(engine.latent_for_seed(seed), dtype=np.float32)
+            samples.append(GallerySample(index, spec.class_id, seed, _as_tuple(z), f"seed {seed}"))
+        return samples
+    base = current_latent(engine, spec.around)
+    keep = float(np.sqrt(1.0 - spec.spread**2))
+    samples = []
+    for index in indices:
+        noise = np.random.default_rng([spec.batch_seed, index]).standard_normal(engine.latent_dim)
+        z = (keep * base + spec.spread * noise).astype(np.float32)
+        label = f"~{index + 1} of {spec.origin}" if spec.origin else f"variation {index + 1}"
+        samples.append(GallerySample(index, spec.class_id, None, _as_tuple(z), label))
+    return samples
+
+
+def generate_samples(engine: LatentEngine, spec: GallerySpec,
+                     indices: Sequence[int]) -> tuple[list[GallerySample], np.ndarray]:
+    """Plan ``indices`` and generate them in one batch: ``(samples, grids (B, R, R, R) float32)``."""
+    samples = plan_samples(engine, spec, indices)
+    if not samples:
+        return samples, np.zeros((0, 0, 0, 0), np.float32)
+    latents = np.stack([sample.array() for sample in samples])
+    grids = np.asarray(engine.generate(latents, np.full(len(samples), spec.class_id, np.int64)), dtype=np.float32)
+    return samples, grids
+
+
+def _as_tuple(z: np.ndarray) -> tuple[float, ...]:
+    return tuple(float(v) for v in np.asarray(z, dtype=np.float32).ravel())
