@@ -11,18 +11,17 @@ import numpy as np
 import pytest
 
 from voxstudio.cli import dataset_cmd
+from voxstudio.cli.dataset_cmd import info
 from voxstudio.core.errors import VoxelFileError
 from voxstudio.core.io import save_voxels
 from voxstudio.data.dataset import (
     MAX_PER_CLASS,
     VoxelDataset,
     build_procedural,
-    import_modelnet,
-    import_shapenet,
-    info,
     load_split,
     read_meta,
 )
+from voxstudio.data.importers import import_modelnet, import_shapenet
 from voxstudio.data.procedural import CLASSES, generate_shape
 
 PER_CLASS = 3
@@ -36,7 +35,9 @@ def built(tmp_path_factory) -> Path:
 
 
 def test_build_writes_meta_and_splits(built):
-    assert {p.name for p in built.iterdir()} == {"meta.json", "train.npz", "test.npz"}
+    # the split files, their metadata and (since the slider attributes) each split's attribute table
+    assert {p.name for p in built.iterdir()} == {"meta.json", "train.npz", "test.npz",
+                                                 "attributes_train.npz", "attributes_test.npz"}
     meta = json.loads((built / "meta.json").read_text())
     assert meta["classes"] == list(CLASSES)
     assert meta["resolution"] == 16 and meta["seed"] == 4 and meta["source"] == "procedural"

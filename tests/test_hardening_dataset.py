@@ -19,9 +19,10 @@ from test_fuzz_loaders import ALLOCATION_LIMIT, SMALL_SETTINGS, _json_values, mu
 from test_hardening_io import finishes
 
 from voxstudio.cli import main as cli_main
+from voxstudio.cli.dataset_cmd import info
 from voxstudio.core.errors import VoxelFileError
 from voxstudio.data import validation
-from voxstudio.data.dataset import info, load_split, read_meta, write_dataset
+from voxstudio.data.dataset import load_split, read_meta, write_dataset
 
 RES = 8  # 512 voxels = 64 packed bytes per shape
 
@@ -181,7 +182,8 @@ def _dataset_seed(folder: Path) -> None:
 
 
 def _check_dataset(folder: Path) -> None:
-    from voxstudio.data.dataset import info, load_split
+    from voxstudio.cli.dataset_cmd import info
+    from voxstudio.data.dataset import load_split
 
     tracemalloc.start()
     try:

@@ -7,10 +7,15 @@ so ``voxstudio --help`` stays instant.
 from __future__ import annotations
 
 import argparse
+import os
 import sys
 from pathlib import Path
+from typing import TYPE_CHECKING, Any, TextIO
 
 from voxstudio.cli.common import parse_float, positive_int
+
+if TYPE_CHECKING:  # numpy-heavy: imported by the handlers
+    from voxstudio.data.importers import ImportReport
 
 
 def _resolution(text: str) -> int:
@@ -93,7 +98,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
 def run_build(args: argparse.Namespace) -> int:
     import time
 
-    from voxstudio.data.dataset import build_procedural, info
+    from voxstudio.data.dataset import build_procedural
 
     classes = None
     if args.classes:
@@ -110,9 +115,7 @@ def run_build(args: argparse.Namespace) -> int:
     return 0
 
 
-def _report(report) -> int:
-    from voxstudio.data.dataset import info
-
+def _report(report: ImportReport) -> int:
     info(report.out_dir)
     if report.skipped:
         print(f"skipped {report.skipped} unreadable file(s)")
@@ -120,20 +123,50 @@ def _report(report) -> int:
 
 
 def run_import_modelnet(args: argparse.Namespace) -> int:
-    from voxstudio.data.dataset import import_modelnet
+    from voxstudio.data.importers import import_modelnet
 
     return _report(import_modelnet(args.src, args.out, resolution=args.res, workers=args.workers))
 
 
 def run_import_shapenet(args: argparse.Namespace) -> int:
-    from voxstudio.data.dataset import import_shapenet
+    from voxstudio.data.importers import import_shapenet
 
     return _report(import_shapenet(args.src, args.out, resolution=args.res, test_fraction=args.test_fraction,
                                    workers=args.workers))
 
 
 def run_info(args: argparse.Namespace) -> int:
-    from voxstudio.data.dataset import info
-
     info(args.dir)
     return 0
+
+
+def info(data_dir: str | os.PathLike[str], file: TextIO | None = None) -> dict[str, Any]:
+    """Print (and return the metadata of) a dataset: source, resolution, classes, counts.
+
+    The counts printed are checked against the split files' labels first
+    (:func:`~voxstudio.data.dataset.checked_meta`), so a ``meta.json`` that
+    disagrees with its data is an error rather than a wrong table.
+    """
+    from voxstudio.data.dataset import SPLITS, checked_meta
+
+    meta = checked_meta(data_dir)
+    counts = meta.get("counts", {})
+    lines = [
+        f"dataset:    {Path(data_dir)}",
+        f"source:     {meta.get('source', '?')}" + (f" (seed {meta['seed']})" if meta.get("seed") is not None else ""),
+        f"resolution: {meta['resolution']}^3",
+        f"classes:    {len(meta['classes'])}",
+    ]
+    width = max(len(c) for c in meta["classes"])
+    lines.append(f"  {'class'.ljust(width)}  {'train':>7}  {'test':>7}")
+    totals = dict.fromkeys(SPLITS, 0)
+    for name in meta["classes"]:
+        row = [counts.get(s, {}).get(name, 0) for s in SPLITS]
+        for s, v in zip(SPLITS, row):
+            totals[s] += v
+        lines.append(f"  {name.ljust(width)}  {row[0]:>7}  {row[1]:>7}")
+    lines.append(f"  {'total'.ljust(width)}  {totals['train']:>7}  {totals['test']:>7}")
+    if meta.get("skipped"):
+        lines.append(f"skipped:    {meta['skipped']} unreadable source files")
+    print("\n".join(lines), file=file)
+    return meta

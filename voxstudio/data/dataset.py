@@ -1,4 +1,7 @@
-"""On-disk voxel datasets: build (procedural), import (ModelNet / ShapeNet), load, describe.
+"""On-disk voxel datasets: write, build (procedural), load and check.
+
+Importing ModelNet / ShapeNet trees lives in :mod:`voxstudio.data.importers`;
+printing a summary in the CLI (``voxstudio dataset info``).
 
 Layout of a dataset folder::
 
@@ -20,9 +23,8 @@ import io
 import json
 import logging
 import os
-import warnings
 import zipfile
-from collections.abc import Iterable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -30,19 +32,16 @@ import numpy as np
 
 from voxstudio.core.atomic import atomic_write
 from voxstudio.core.errors import VoxelFileError
+from voxstudio.data.parallel import imap_progress
 
 __all__ = [
     "FORMAT_VERSION",
     "SPLITS",
-    "SHAPENET_SYNSETS",
     "VoxelDataset",
-    "ImportReport",
     "build_procedural",
+    "checked_meta",
     "load_split",
     "read_meta",
-    "import_modelnet",
-    "import_shapenet",
-    "info",
     "write_dataset",
 ]
 
@@ -51,20 +50,6 @@ log = logging.getLogger(__name__)
 FORMAT_VERSION = 1
 SPLITS = ("train", "test")
 MAX_PER_CLASS = 1_000_000  # shape seeds are seed * MAX_PER_CLASS + index
-
-# ShapeNetCore v2 synset ids of the categories that match our classes.
-SHAPENET_SYNSETS: dict[str, str] = {
-    "02808440": "bathtub",
-    "02818832": "bed",
-    "03001627": "chair",
-    "03211117": "monitor",  # "display, video display"
-    "03642806": "laptop",
-    "04256520": "sofa",
-    "04379243": "table",
-    "02933112": "cabinet",
-    "03337140": "file_cabinet",
-}
-
 
 @dataclass
 class VoxelDataset:
@@ -81,16 +66,6 @@ class VoxelDataset:
     def class_counts(self) -> dict[str, int]:
         counts = np.bincount(self.labels, minlength=len(self.classes)) if len(self) else np.zeros(len(self.classes))
         return {name: int(n) for name, n in zip(self.classes, counts)}
-
-
-@dataclass
-class ImportReport:
-    """What an import did: shapes written per split and files skipped (unreadable)."""
-
-    out_dir: Path
-    counts: dict[str, dict[str, int]]
-    skipped: int
-    skipped_files: list[str]
 
 
 # --------------------------------------------------------------------------- writing
@@ -157,12 +132,6 @@ def _generate_chunk(task: tuple[str, list[int], int]) -> np.ndarray:
     return _pack(grids)
 
 
-def _resolve_workers(workers: int | None) -> int:
-    if workers is None:
-        return max(1, os.cpu_count() or 1)
-    return max(1, int(workers))
-
-
 def build_procedural(
     out_dir: str | os.PathLike[str],
     per_class: int,
@@ -180,8 +149,6 @@ def build_procedural(
     train, so the result is identical for any ``workers``. ``workers=None`` uses
     all CPUs; ``1`` stays in-process.
     """
-    from tqdm import tqdm
-
     from voxstudio.data.procedural import CLASSES, GENERATOR_VERSION
 
     names = list(CLASSES if classes is None else classes)
@@ -195,7 +162,6 @@ def build_procedural(
     if not 8 <= resolution <= 256:
         raise ValueError(f"resolution must be in 8..256, got {resolution}")
     n_test = int(round(per_class * test_fraction))
-    n_workers = _resolve_workers(workers)
     base = int(seed) * MAX_PER_CLASS
     chunk = min(50, per_class)  # ~150 tasks for 12 x 600: balanced, small IPC messages
     tasks = []
@@ -205,26 +171,11 @@ def build_procedural(
 
     packed_bytes = resolution**3 // 8 + (1 if resolution**3 % 8 else 0)
     packed = np.empty((len(names) * per_class, packed_bytes), dtype=np.uint8)
-    bar = tqdm(total=len(names) * per_class, desc="shapes", unit="shape", disable=not progress)
     position = 0
-
-    def consume(results: Iterable[np.ndarray]) -> None:
-        nonlocal position
-        for block in results:
-            packed[position : position + block.shape[0]] = block
-            position += block.shape[0]
-            bar.update(block.shape[0])
-
-    try:
-        if n_workers > 1 and len(tasks) > 1:
-            import multiprocessing
-
-            with multiprocessing.get_context().Pool(n_workers) as pool:
-                consume(pool.imap(_generate_chunk, tasks))
-        else:
-            consume(map(_generate_chunk, tasks))
-    finally:
-        bar.close()
+    for block in imap_progress(_generate_chunk, tasks, workers=workers, total=len(names) * per_class,
+                               desc="shapes", unit="shape", progress=progress, advance=len):
+        packed[position : position + block.shape[0]] = block
+        position += block.shape[0]
 
     voxels = np.unpackbits(packed, axis=1, count=resolution**3).reshape(-1, *(resolution,) * 3).astype(bool)
     labels = np.repeat(np.arange(len(names), dtype=np.int64), per_class)
@@ -324,12 +275,12 @@ def load_split(data_dir: str | os.PathLike[str], split: str = "train") -> VoxelD
     return VoxelDataset(voxels=voxels, labels=labels, classes=list(classes), resolution=resolution)
 
 
-def info(data_dir: str | os.PathLike[str], file=None) -> dict:
-    """Print (and return the metadata of) a dataset: source, resolution, classes, counts.
+def checked_meta(data_dir: str | os.PathLike[str]) -> dict:
+    """``meta.json`` of a dataset whose recorded per-class counts match its split files.
 
-    The counts printed are checked against the split files' labels first (only
-    the labels are read), so a ``meta.json`` that disagrees with its data is an
-    error rather than a wrong table.
+    Only the labels are read, so this is cheap; a ``meta.json`` that disagrees
+    with its data raises :class:`VoxelFileError` rather than describing the
+    dataset wrongly (``voxstudio dataset info`` prints what this returns).
     """
     meta = read_meta(data_dir)
     counts = meta.get("counts", {})
@@ -337,178 +288,4 @@ def info(data_dir: str | os.PathLike[str], file=None) -> dict:
         if (Path(data_dir) / f"{split}.npz").exists() or split in counts:
             labels = _split_arrays(data_dir, split, meta, ("labels",))["labels"]
             _check_labels(Path(data_dir) / f"{split}.npz", labels, meta, split)
-    lines = [
-        f"dataset:    {Path(data_dir)}",
-        f"source:     {meta.get('source', '?')}" + (f" (seed {meta['seed']})" if meta.get("seed") is not None else ""),
-        f"resolution: {meta['resolution']}^3",
-        f"classes:    {len(meta['classes'])}",
-    ]
-    width = max(len(c) for c in meta["classes"])
-    lines.append(f"  {'class'.ljust(width)}  {'train':>7}  {'test':>7}")
-    totals = {s: 0 for s in SPLITS}
-    for name in meta["classes"]:
-        row = [counts.get(s, {}).get(name, 0) for s in SPLITS]
-        for s, v in zip(SPLITS, row):
-            totals[s] += v
-        lines.append(f"  {name.ljust(width)}  {row[0]:>7}  {row[1]:>7}")
-    lines.append(f"  {'total'.ljust(width)}  {totals['train']:>7}  {totals['test']:>7}")
-    if meta.get("skipped"):
-        lines.append(f"skipped:    {meta['skipped']} unreadable source files")
-    print("\n".join(lines), file=file)
     return meta
-
-
-# --------------------------------------------------------------------------- imports
-
-
-def _ordered_classes(names: Iterable[str]) -> list[str]:
-    """Known classes first in CLASSES order (shared label ids), then the rest alphabetically."""
-    from voxstudio.data.procedural import CLASSES
-
-    found = set(names)
-    return [c for c in CLASSES if c in found] + sorted(found - set(CLASSES))
-
-
-def _voxelise_one(task: tuple[str, int, str]) -> tuple[np.ndarray | None, str | None]:
-    """One file through the app's classification load path (oriented, framed, filled)."""
-    from voxstudio.core.io.prepare import prepare_shape
-
-    path, resolution, up = task
-    try:
-        prepared = prepare_shape(path, resolution, up)
-        if prepared.candidates:  # no convention and no classifier here: the first upright pose
-            prepared.choose(0, "importer default")
-        return prepared.grid, None
-    except VoxelFileError as error:
-        return None, str(error)
-    except (OSError, ValueError, MemoryError) as error:  # loaders should wrap these; never fatal here
-        return None, f"{path}: {error}"
-
-
-def _import(
-    entries: list[tuple[str, str, Path]],
-    out_dir: str | os.PathLike[str],
-    resolution: int,
-    up: str,
-    source: str,
-    workers: int | None,
-    progress: bool,
-) -> ImportReport:
-    """Voxelise (split, class, path) entries and write the dataset; bad files are skipped."""
-    from tqdm import tqdm
-
-    if not entries:
-        raise VoxelFileError(None, f"no {source} shapes found")
-    classes = _ordered_classes(c for _, c, _ in entries)
-    index = {c: k for k, c in enumerate(classes)}
-    tasks = [(str(p), int(resolution), up) for _, _, p in entries]
-    n_workers = min(_resolve_workers(workers), len(tasks))
-    results: list[tuple[np.ndarray | None, str | None]] = []
-    bar = tqdm(total=len(tasks), desc=f"import {source}", unit="file", disable=not progress)
-    try:
-        if n_workers > 1:
-            import multiprocessing
-
-            with multiprocessing.get_context().Pool(n_workers) as pool:
-                for result in pool.imap(_voxelise_one, tasks, chunksize=4):
-                    results.append(result)
-                    bar.update(1)
-        else:
-            for task in tasks:
-                results.append(_voxelise_one(task))
-                bar.update(1)
-    finally:
-        bar.close()
-    skipped_files: list[str] = []
-    per_split: dict[str, tuple[list[np.ndarray], list[int]]] = {s: ([], []) for s in SPLITS}
-    for (split, name, path), (grid, problem) in zip(entries, results):
-        if grid is None:
-            skipped_files.append(str(path))
-            warnings.warn(f"skipping unreadable file: {problem}", stacklevel=2)
-            continue
-        per_split[split][0].append(grid)
-        per_split[split][1].append(index[name])
-    empty = np.zeros((0,) + (resolution,) * 3, dtype=bool)
-    splits = {
-        s: (np.stack(v) if v else empty, np.asarray(lab, dtype=np.int64)) for s, (v, lab) in per_split.items()
-    }
-    if not any(len(lab) for _, lab in splits.values()):
-        raise VoxelFileError(None, f"none of the {len(entries)} {source} files could be read")
-    out = write_dataset(out_dir, splits, classes, resolution, source=source,
-                        extra={"skipped": len(skipped_files)})
-    counts = {s: {c: int(n) for c, n in zip(classes, np.bincount(lab, minlength=len(classes)))}
-              for s, (_, lab) in splits.items()}
-    return ImportReport(out_dir=out, counts=counts, skipped=len(skipped_files), skipped_files=skipped_files)
-
-
-def _require_dir(src_dir: str | os.PathLike[str]) -> Path:
-    src = Path(src_dir)
-    if not src.is_dir():
-        raise VoxelFileError(src, "source folder does not exist")
-    return src
-
-
-def import_modelnet(
-    src_dir: str | os.PathLike[str],
-    out_dir: str | os.PathLike[str],
-    resolution: int = 32,
-    workers: int | None = 1,
-    progress: bool = True,
-) -> ImportReport:
-    """Import a ModelNet tree ``SRC/<class>/{train,test}/*.off`` (z-up meshes), voxelised like the app does."""
-    src = _require_dir(src_dir)
-    entries: list[tuple[str, str, Path]] = []
-    for class_dir in sorted(p for p in src.iterdir() if p.is_dir()):
-        for split in SPLITS:
-            folder = class_dir / split
-            if folder.is_dir():
-                entries += [(split, class_dir.name, f) for f in sorted(folder.glob("*.off")) if f.is_file()]
-    if not entries:
-        raise VoxelFileError(src, "no ModelNet meshes found (expected <class>/train|test/*.off)")
-    return _import(entries, out_dir, resolution, "z", "modelnet", workers, progress)
-
-
-def _shapenet_split(relative: str, test_fraction: float) -> str:
-    """Stable split by hashing the file's path inside its class folder."""
-    import hashlib
-
-    digest = hashlib.blake2b(relative.encode(), digest_size=8).digest()
-    return "test" if int.from_bytes(digest, "little") / 2.0**64 < test_fraction else "train"
-
-
-def import_shapenet(
-    src_dir: str | os.PathLike[str],
-    out_dir: str | os.PathLike[str],
-    resolution: int = 32,
-    test_fraction: float = 0.2,
-    workers: int | None = 1,
-    progress: bool = True,
-) -> ImportReport:
-    """Import ShapeNet-style ``.binvox`` files (y up, front -z) into a dataset, framed like the app frames files.
-
-    Accepted layouts, per class folder (a name, or a ShapeNetCore synset id that
-    is mapped through :data:`SHAPENET_SYNSETS`):
-
-    * ``SRC/<class>/**/*.binvox`` (optionally under ``train/`` and ``test/``);
-    * ``SRC/<synset>/<model>/models/model_normalized.solid.binvox`` (preferred
-      over the ``.surface.binvox`` next to it).
-
-    Without explicit ``train``/``test`` folders the split is a stable hash of
-    each file's path (``test_fraction`` of them go to test).
-    """
-    src = _require_dir(src_dir)
-    entries: list[tuple[str, str, Path]] = []
-    for class_dir in sorted(p for p in src.iterdir() if p.is_dir()):
-        name = SHAPENET_SYNSETS.get(class_dir.name, class_dir.name)
-        files = sorted(f for f in class_dir.rglob("*.binvox") if f.is_file())
-        solid_dirs = {f.parent for f in files if f.name.endswith(".solid.binvox")}
-        for f in files:
-            if f.name.endswith(".surface.binvox") and f.parent in solid_dirs:
-                continue  # the filled version of this model is there too
-            rel = f.relative_to(class_dir)
-            first = rel.parts[0] if len(rel.parts) > 1 else ""
-            split = first if first in SPLITS else _shapenet_split(rel.as_posix(), test_fraction)
-            entries.append((split, name, f))
-    if not entries:
-        raise VoxelFileError(src, "no .binvox files found (expected <class>/**/*.binvox)")
-    return _import(entries, out_dir, resolution, "y", "shapenet", workers, progress)
