@@ -6,11 +6,15 @@ the per-point "height" scalars used for colouring are all computed here.
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 import numpy as np
-import pyvista as pv
 
 from voxstudio.core.meshing import blocky_mesh, smooth_mesh
 from voxstudio.gui.requests import ViewParams
+
+if TYPE_CHECKING:  # imported when first used: the window shows before pyvista is loaded
+    import pyvista as pv
 
 HEIGHT_ARRAY = "height"
 
@@ -31,6 +35,8 @@ def grid_to_polydata(grid: np.ndarray, view: ViewParams, frame_resolution: int |
     ``frame_resolution`` scales the mesh into a grid of that size, so that e.g. a
     32^3 reconstruction sits in the same frame as the 64^3 shape beside it.
     """
+    import pyvista as pv
+
     occ = occupancy(grid, view.threshold)
     if not occ.any():
         return pv.PolyData()

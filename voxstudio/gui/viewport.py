@@ -17,18 +17,26 @@ collapse into a single frame.
 
 from __future__ import annotations
 
+import threading
 import time
 from collections import deque
 from pathlib import Path
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
-import pyvista as pv
-from PySide6.QtCore import Qt, Signal
+from PySide6.QtCore import QObject, Qt, Signal
 from PySide6.QtGui import QImage, QKeyEvent
-from PySide6.QtWidgets import QVBoxLayout, QWidget
-from pyvistaqt import QtInteractor
+from PySide6.QtWidgets import QLabel, QVBoxLayout, QWidget
 
 from voxstudio.gui.surface import HEIGHT_ARRAY
+
+if TYPE_CHECKING:
+    import pyvista as pv
+
+# True: a Viewport builds its VTK view only when asked (build_plotter / build_plotter_soon),
+# so the window can be on screen before pyvista, VTK and matplotlib are imported (~0.9 s).
+# app.launch sets it; tests and benchmarks that build the window directly keep the eager default.
+DEFER_PLOTTER = False
 
 BACKGROUND_TOP = "#3a4150"
 BACKGROUND_BOTTOM = "#15171c"
@@ -45,33 +53,54 @@ BOUNDS_COLOUR = "#6b7383"
 _VTK_KEYS = {Qt.Key.Key_Up, Qt.Key.Key_Down, Qt.Key.Key_Left, Qt.Key.Key_Right}
 
 
-class _Interactor(QtInteractor):
-    """QtInteractor that ignores VTK's letter shortcuts and reports each painted frame."""
+_INTERACTOR_CLASS: Any = None
 
-    painted = Signal(float)  # milliseconds spent rendering + blitting the frame
 
-    def paintGL(self) -> None:  # noqa: N802 - Qt override
-        start = time.perf_counter()
-        super().paintGL()
-        self.painted.emit((time.perf_counter() - start) * 1000.0)
+def _interactor_class() -> Any:
+    """The QtInteractor subclass, defined on first use (importing pyvistaqt costs ~0.9 s)."""
+    global _INTERACTOR_CLASS
+    if _INTERACTOR_CLASS is not None:
+        return _INTERACTOR_CLASS
+    from pyvistaqt import QtInteractor
 
-    def keyPressEvent(self, event: QKeyEvent) -> None:  # noqa: N802 - Qt override
-        if event.key() in _VTK_KEYS:
-            super().keyPressEvent(event)
-        else:
-            event.ignore()
+    class _Interactor(QtInteractor):
+        """QtInteractor that ignores VTK's letter shortcuts and reports each painted frame."""
 
-    def keyReleaseEvent(self, event: QKeyEvent) -> None:  # noqa: N802 - Qt override
-        if event.key() in _VTK_KEYS:
-            super().keyReleaseEvent(event)
-        else:
-            event.ignore()
+        painted = Signal(float)  # milliseconds spent rendering + blitting the frame
+
+        def paintGL(self) -> None:  # noqa: N802 - Qt override
+            start = time.perf_counter()
+            super().paintGL()
+            self.painted.emit((time.perf_counter() - start) * 1000.0)
+
+        def keyPressEvent(self, event: QKeyEvent) -> None:  # noqa: N802 - Qt override
+            if event.key() in _VTK_KEYS:
+                super().keyPressEvent(event)
+            else:
+                event.ignore()
+
+        def keyReleaseEvent(self, event: QKeyEvent) -> None:  # noqa: N802 - Qt override
+            if event.key() in _VTK_KEYS:
+                super().keyReleaseEvent(event)
+            else:
+                event.ignore()
+
+    _INTERACTOR_CLASS = _Interactor
+    return _Interactor
+
+
+def preload_rendering() -> None:
+    """Import pyvista / pyvistaqt (VTK, matplotlib): safe off the GUI thread, creates no widget."""
+    import pyvista  # noqa: F401
+    import pyvistaqt  # noqa: F401
 
 
 class _View:
     """One renderer's persistent actor and its PolyData."""
 
     def __init__(self, renderer: pv.Renderer) -> None:
+        import pyvista as pv
+
         self.renderer = renderer
         self.poly = pv.PolyData()
         self.mapper = pv.DataSetMapper(self.poly)
@@ -90,6 +119,8 @@ class _View:
         self.floor_actor: pv.Actor | None = None
 
     def replace(self, mesh: pv.PolyData, in_place: bool) -> None:
+        import pyvista as pv
+
         if in_place:
             self.poly.copy_from(mesh, deep=False)
             return
@@ -116,9 +147,9 @@ def caption_font_file() -> str | None:
     """
     candidates = []
     try:
-        import matplotlib
+        import matplotlib as mpl
 
-        candidates.append(Path(matplotlib.get_data_path()) / "fonts" / "ttf" / "DejaVuSans.ttf")
+        candidates.append(Path(mpl.get_data_path()) / "fonts" / "ttf" / "DejaVuSans.ttf")
     except ImportError:  # pragma: no cover - pyvista brings matplotlib
         pass
     candidates += [Path("/usr/share/fonts/truetype/dejavu/DejaVuSans.ttf"),
@@ -159,6 +190,8 @@ def _add_lights(renderer: pv.Renderer) -> None:
     Two lights instead of pyvista's five-light kit: top faces read brighter than
     sides (shape is legible) and per-pixel lighting costs ~30% less in software GL.
     """
+    import pyvista as pv
+
     head = pv.Light(light_type="headlight", intensity=0.7)
     key = pv.Light(position=(-1.0, 1.5, 2.0), focal_point=(0.0, 0.0, 0.0), light_type="camera light",
                    intensity=0.6)
@@ -172,37 +205,79 @@ class Viewport(QWidget):
     frameRendered = Signal(float)  # a frame reached the screen: milliseconds spent rendering it
 
     def __init__(self, parent: QWidget | None = None, multi_samples: int | None = None) -> None:
-        """``multi_samples=None``: 4x MSAA on a GPU, none in software GL (see ``_on_painted``)."""
-        super().__init__(parent)
-        self._auto_msaa = multi_samples is None
-        multi_samples = 0 if multi_samples is None else multi_samples
-        self.plotter = _Interactor(
-            self, shape=(1, 2), border=False, auto_update=False, multi_samples=multi_samples, lighting="none"
-        )
-        self.plotter.setAcceptDrops(False)  # drops go to the window (loaded on the worker)
-        self._auto_frame = True
-        if self.plotter.iren is not None:
-            self.plotter.iren.clear_key_event_callbacks()  # no 'q' = close the plotter
-            self.plotter.iren.add_observer("StartInteractionEvent", self._on_user_interaction)
-        self.plotter.painted.connect(self._on_painted)
-        layout = QVBoxLayout(self)
-        layout.setContentsMargins(0, 0, 0, 0)
-        layout.addWidget(self.plotter)
+        """``multi_samples=None``: 4x MSAA on a GPU, none in software GL (see ``_on_painted``).
 
+        With :data:`DEFER_PLOTTER` the VTK view is not built here: a "Loading the 3D
+        view" placeholder stands in until :meth:`build_plotter` (or the first call that
+        needs the view) builds it; the look, split and camera settings made meanwhile are
+        kept and applied then.
+        """
+        super().__init__(parent)
+        self._multi_samples = multi_samples
+        self._auto_msaa = multi_samples is None
+        self._auto_frame = True
         self.in_place = True
         self.software_gl: bool | None = None  # known after the first frame
         self.frames = 0  # frames painted so far
         self.last_frame_ms = 0.0
         self.upload_ms: deque[float] = deque(maxlen=1000)  # show_mesh costs (benchmark)
         self._resolution = 32
-        self._split = True
+        self._split = False
         self._colour_mode = "height"
         self._material = "#c8a27a"
         self._wireframe = False
         self._bounds_visible = True
+        self.plotter: Any = None
+        self.views: list[_View] = []
+        self._layout = QVBoxLayout(self)
+        self._layout.setContentsMargins(0, 0, 0, 0)
+        self._placeholder: QLabel | None = None
+        self._preloader: _Preloader | None = None
+        if DEFER_PLOTTER:
+            self._placeholder = QLabel("Loading the 3D view\u2026")
+            self._placeholder.setAlignment(Qt.AlignmentFlag.AlignCenter)
+            self._placeholder.setStyleSheet(f"background: {BACKGROUND_SOLID}; color: #d8dde6;")
+            self._layout.addWidget(self._placeholder)
+        else:
+            self.build_plotter()
+
+    @property
+    def ready(self) -> bool:
+        """Whether the VTK view exists (always, unless built deferred and not yet)."""
+        return self.plotter is not None
+
+    def build_plotter_soon(self) -> None:
+        """Import the rendering stack on a helper thread, then build the view on the GUI thread.
+
+        The window stays responsive (and painted) while pyvista / VTK / matplotlib are
+        imported; only the widget creation itself (~0.1 s) runs on the GUI thread.
+        """
+        if self.plotter is not None or self._preloader is not None:
+            return
+        self._preloader = _Preloader(self)
+        self._preloader.done.connect(self.build_plotter)
+        self._preloader.start()
+
+    def build_plotter(self) -> None:
+        """Build the VTK view now (no-op once built)."""
+        if self.plotter is not None:
+            return
+        multi_samples = 0 if self._multi_samples is None else self._multi_samples
+        self.plotter = _interactor_class()(
+            self, shape=(1, 2), border=False, auto_update=False, multi_samples=multi_samples, lighting="none"
+        )
+        self.plotter.setAcceptDrops(False)  # drops go to the window (loaded on the worker)
+        if self.plotter.iren is not None:
+            self.plotter.iren.clear_key_event_callbacks()  # no 'q' = close the plotter
+            self.plotter.iren.add_observer("StartInteractionEvent", self._on_user_interaction)
+        self.plotter.painted.connect(self._on_painted)
+        if self._placeholder is not None:
+            self._layout.removeWidget(self._placeholder)
+            self._placeholder.deleteLater()
+            self._placeholder = None
+        self._layout.addWidget(self.plotter)
 
         self.plotter.link_views()  # one camera for both views
-        self.views = []
         titles = ("", "Reconstruction")
         for index, renderer in enumerate(self.plotter.renderers[:2]):
             renderer.set_background(BACKGROUND_BOTTOM, top=BACKGROUND_TOP)
@@ -218,24 +293,30 @@ class Viewport(QWidget):
         self.plotter.subplot(0, 0)
         self._title_main = self.plotter.add_text("", position="upper_left", font_size=9, color="#d8dde6")
         self._caption_has_unicode = style_caption(self._title_main)
-        self.set_split(False)
+        self._apply_split()
         self._apply_look()
         self._rebuild_frame_actors()
+        for view in self.views:
+            view.bounds_actor.visibility = self._bounds_visible
         self.reset_camera()
         # A native window of its own (set once the GL child exists): otherwise Qt
         # composites the WHOLE main window through OpenGL on every widget update (a
         # QOpenGLWidget child switches the top level to GL composition). In software
         # GL that made each slider tick cost ~30 ms; this way it costs under 1 ms.
         self.setAttribute(Qt.WidgetAttribute.WA_NativeWindow)
+        if self.isVisible():
+            self.plotter.show()
 
     # -- data -----------------------------------------------------------------------
     @property
     def main_polydata(self) -> pv.PolyData:
         """The PolyData currently shown in the main view (tests compare it)."""
+        self.build_plotter()
         return self.views[0].poly
 
     @property
     def recon_polydata(self) -> pv.PolyData:
+        self.build_plotter()
         return self.views[1].poly
 
     @property
@@ -244,23 +325,28 @@ class Viewport(QWidget):
 
     def set_recon_caption(self, text: str) -> None:
         """The reconstruction view's caption (a hint when it is empty)."""
+        self.build_plotter()
         self._title_recon.SetText(7, text if self._caption_has_unicode else ascii_caption(text))  # 7 = upper edge
         self.request_frame()
 
     def recon_caption(self) -> str:
+        self.build_plotter()
         return str(self._title_recon.GetText(7) or "")
 
     def caption(self) -> str:
         """The main view's caption text (upper left)."""
+        self.build_plotter()
         return str(self._title_main.GetText(2) or "")
 
     def caption_text_property(self) -> object:
         """The main caption's ``vtkTextProperty`` (its font decides which glyphs can show)."""
+        self.build_plotter()
         return self._title_main.GetTextProperty()
 
     def show_mesh(self, mesh: pv.PolyData, target: str = "main", resolution: int | None = None,
                   title: str | None = None) -> float:
         """Upload a worker-built mesh into a view and schedule a frame; returns ms spent."""
+        self.build_plotter()
         start = time.perf_counter()
         if resolution is not None and resolution != self._resolution:
             self._resolution = int(resolution)
@@ -278,7 +364,8 @@ class Viewport(QWidget):
 
     def request_frame(self) -> None:
         """Schedule one repaint (renders in ``paintGL``; repeated requests merge)."""
-        self.plotter.update()
+        if self.plotter is not None:
+            self.plotter.update()
 
     def _on_painted(self, ms: float) -> None:
         if self._auto_msaa:
@@ -296,6 +383,9 @@ class Viewport(QWidget):
         self.frameRendered.emit(ms)
 
     def clear(self, target: str = "main") -> None:
+        import pyvista as pv
+
+        self.build_plotter()
         self.views[0 if target == "main" else 1].replace(pv.PolyData(), in_place=True)
         self.request_frame()
 
@@ -318,7 +408,7 @@ class Viewport(QWidget):
 
     def set_bounds_visible(self, on: bool) -> None:
         self._bounds_visible = bool(on)
-        for view in self.views:
+        for view in self.views:  # none yet while the view is deferred: applied when built
             if view.bounds_actor is not None:
                 view.bounds_actor.visibility = self._bounds_visible
         self.request_frame()
@@ -335,6 +425,8 @@ class Viewport(QWidget):
 
     def _rebuild_frame_actors(self) -> None:
         """Grid bounds outline and a floor under it, sized to the grid resolution."""
+        import pyvista as pv
+
         r = float(self._resolution)
         outline = pv.Box(bounds=(0, r, 0, r, 0, r)).extract_all_edges()
         margin = r * 0.35
@@ -369,9 +461,14 @@ class Viewport(QWidget):
         if on == self._split:
             return
         self._split = on
+        if self.plotter is not None:
+            self._apply_split()
+            self.request_frame()
+
+    def _apply_split(self) -> None:
         main, recon = self.plotter.renderers[0], self.plotter.renderers[1]
         window = self.plotter.ren_win
-        if on:
+        if self._split:
             main.SetViewport(0.0, 0.0, 0.5, 1.0)
             recon.SetViewport(0.5, 0.0, 1.0, 1.0)
             if not window.HasRenderer(recon):
@@ -380,7 +477,6 @@ class Viewport(QWidget):
             main.SetViewport(0.0, 0.0, 1.0, 1.0)
             if window.HasRenderer(recon):
                 window.RemoveRenderer(recon)
-        self.request_frame()
 
     def reset_camera(self, render: bool = True) -> None:
         """Front-right-above view (front faces -y, z up) framing the whole grid.
@@ -389,6 +485,9 @@ class Viewport(QWidget):
         main view's vertical AND horizontal field of view (VTK's ResetCamera only
         fits a bounding sphere vertically, which crops narrow/split views).
         """
+        self._auto_frame = True
+        if self.plotter is None:
+            return  # framed when the view is built
         r = float(self._resolution)
         focus = np.array([r / 2, r / 2, r / 2])
         forward = np.array([-0.55, 1.0, -0.45])  # camera looks along this
@@ -425,7 +524,7 @@ class Viewport(QWidget):
 
     def resizeEvent(self, event) -> None:  # noqa: N802, ANN001 - Qt override
         super().resizeEvent(event)
-        if self._auto_frame:  # keep framing until the user takes the camera
+        if self._auto_frame and self.plotter is not None:  # keep framing until the user takes the camera
             self.reset_camera(render=False)
 
     def _on_user_interaction(self, *_args: object) -> None:
@@ -434,6 +533,7 @@ class Viewport(QWidget):
     # -- images -------------------------------------------------------------------------
     def render_image(self) -> np.ndarray:
         """(H, W, 3) uint8 image of the current view (for window screenshots)."""
+        self.build_plotter()
         self.plotter.render()
         return np.asarray(self.plotter.screenshot(return_img=True))
 
@@ -450,4 +550,20 @@ class Viewport(QWidget):
         return path
 
     def close_plotter(self) -> None:
-        self.plotter.close()
+        if self.plotter is not None:
+            self.plotter.close()
+
+
+class _Preloader(QObject):
+    """Imports the rendering stack on a daemon thread; ``done`` arrives on the GUI thread."""
+
+    done = Signal()
+
+    def start(self) -> None:
+        threading.Thread(target=self._run, name="voxstudio-preload-vtk", daemon=True).start()
+
+    def _run(self) -> None:
+        try:
+            preload_rendering()
+        finally:  # on failure the GUI thread's own import reports the error
+            self.done.emit()

@@ -1,0 +1,72 @@
+"""Start-up: the GUI path imports no torch / pyvista before the window, and a deferred 3D view works.
+
+``app.launch`` shows the window before the rendering stack (pyvista, VTK, matplotlib)
+is imported and before the model is loaded: the viewport stands in with a placeholder
+and builds its VTK view once a helper thread has imported the libraries.
+"""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+from collections.abc import Callable, Iterator
+from typing import Any
+
+import numpy as np
+import pytest
+
+HEAVY = ("torch", "pyvista", "pyvistaqt", "vtkmodules", "matplotlib")
+
+
+def test_gui_modules_import_no_heavy_library() -> None:
+    """What ``python main.py`` imports before it shows the window (fresh interpreter)."""
+    code = (
+        "import sys, voxstudio.launcher, voxstudio.gui.app, voxstudio.gui.main_window, voxstudio.gui.viewport\n"
+        f"print(sorted(m for m in {HEAVY!r} if m in sys.modules))\n"
+    )
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120, check=True)
+    assert done.stdout.strip() == "[]", f"imported before the window: {done.stdout.strip()}"
+
+
+@pytest.fixture
+def deferred() -> Iterator[None]:
+    from voxstudio.gui import viewport
+
+    viewport.DEFER_PLOTTER = True
+    try:
+        yield
+    finally:
+        viewport.DEFER_PLOTTER = False
+
+
+def test_deferred_view_keeps_the_settings_made_before_it_exists(
+    deferred: None, make_window: Callable[..., Any], qtbot: Any
+) -> None:
+    window = make_window(wait_engine=False)
+    view = window.viewport
+    assert not view.ready and view.plotter is None
+    assert view.findChild(type(view._placeholder)).text().startswith("Loading the 3D view")
+    view.set_bounds_visible(False)
+    view.set_material_colour("#ff0000")
+    view.set_colour_mode("material")
+    view.set_split(True)
+    view.build_plotter_soon()
+    qtbot.waitUntil(lambda: view.ready, timeout=60_000)
+    assert view._placeholder is None
+    assert all(not v.bounds_actor.visibility for v in view.views)
+    assert all(not v.mapper.GetScalarVisibility() for v in view.views)
+    assert np.allclose(view.views[0].actor.prop.color.float_rgb, (1.0, 0.0, 0.0))
+    assert view.plotter.ren_win.HasRenderer(view.plotter.renderers[1])  # split applied
+    qtbot.waitUntil(lambda: window.engine_state == "ready" and window.current is not None, timeout=120_000)
+    qtbot.waitUntil(lambda: window.painted_seq() >= window.shown_seq("main"), timeout=30_000)
+    assert view.main_polydata.n_cells > 0 and view.frames > 0
+
+
+def test_a_shape_arriving_before_the_view_builds_it(
+    deferred: None, make_window: Callable[..., Any], qtbot: Any
+) -> None:
+    """No preloading asked for: the first mesh builds the view on the spot and is shown."""
+    window = make_window()  # waits for the engine and the first shape
+    view = window.viewport
+    assert view.ready and view.main_polydata.n_cells > 0
+    qtbot.waitUntil(lambda: view.frames > 0, timeout=30_000)
