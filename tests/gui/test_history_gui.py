@@ -175,3 +175,33 @@ def test_restart_restores_the_last_shape(qtbot: Any, make_window: Any, tmp_path:
     assert second.generate_panel.class_combo.currentIndex() == 2
     assert second.generate_panel.sliders[0].value() == pytest.approx(1.25)
     assert np.array_equal(shown_grid(second), expected)
+
+
+def test_history_strip_screenshot(qtbot: Any, make_window: Any, tmp_path: Path) -> None:
+    """The window with a filled strip (docs/images/history_strip.png with VOXSTUDIO_UPDATE_DOCS=1)."""
+    import os
+    import shutil
+
+    from test_screenshot import _engine_factory, _region_std
+
+    window = make_window(_engine_factory(), size=(1600, 1000))
+    history = controller(window)
+    panel = window.generate_panel
+    classes = window.engine_info.classes
+    wait_for_shape(qtbot, window, lambda: panel.set_class(classes.index("chair") if "chair" in classes else 0))
+    for seed in (3, 4, 9):
+        wait_for_shape(qtbot, window, lambda s=seed: panel.seed.setValue(s))
+    drag_slider(qtbot, window, 0, [1.0, 2.0])
+    wait_for_shape(qtbot, window, lambda: panel.set_class(classes.index("sofa") if "sofa" in classes else 1))
+    press(qtbot, window, Qt.Key.Key_Z, CTRL)  # back to the dragged chair: its thumbnail is marked
+    strip = history.strip
+    qtbot.waitUntil(lambda: all(strip.has_thumbnail(s) for s in strip.states()), timeout=60_000)
+    qtbot.wait(200)
+    image = window.grab_window_image()
+    shot = tmp_path / "history_strip.png"
+    assert image.save(str(shot))
+    corner = strip.mapTo(window, strip.rect().topLeft())
+    assert _region_std(image, corner.x(), corner.y(), corner.x() + strip.width(), corner.y() + strip.height()) > 8.0
+    assert strip.currentRow() == strip.count() - 2
+    if os.environ.get("VOXSTUDIO_UPDATE_DOCS") == "1":
+        shutil.copyfile(shot, Path(__file__).resolve().parents[2] / "docs" / "images" / "history_strip.png")

@@ -1,10 +1,12 @@
 """The strip of recent shapes under the 3D view, and the thread that draws their thumbnails.
 
-Why a thread pool of one: a thumbnail is an offscreen VTK render of the shape's
-grid (``voxstudio.core.render.render_grid_image``, ~0.1 s at 2 cores), which must
-never run on the GUI thread; one pool thread keeps the renders in order and off
-the engine worker, so a thumbnail never delays the next slider frame. Results
-come back as a queued signal; the GUI thread only wraps the pixels in a QImage.
+Why a thread pool of one: a thumbnail is drawn from the shape's grid by
+``voxstudio.core.thumbnail.render_thumbnail`` (numpy z-buffer, the app's camera
+and height colours; a few ms, and unlike an offscreen VTK render it is safe on a
+thread beside the Qt viewport's OpenGL context). It still never runs on the GUI
+thread; one pool thread keeps the renders in order and off the engine worker, so
+a thumbnail never delays the next slider frame. Results come back as a queued
+signal; the GUI thread only wraps the pixels in a QImage.
 """
 
 from __future__ import annotations
@@ -17,7 +19,7 @@ from PySide6.QtWidgets import QAbstractItemView, QListView, QListWidget, QListWi
 from voxstudio.session.shape_state import ShapeState
 
 THUMB_SIZE = 72
-STRIP_HEIGHT = THUMB_SIZE + 30
+STRIP_HEIGHT = THUMB_SIZE + 22
 STATE_ROLE = Qt.ItemDataRole.UserRole
 
 
@@ -35,10 +37,10 @@ class _RenderTask(QRunnable):
         self.signals = signals
 
     def run(self) -> None:  # pool thread
-        from voxstudio.core.render import render_grid_image
+        from voxstudio.core.thumbnail import render_thumbnail
 
         try:
-            image = render_grid_image(self.grid, "blocky", (THUMB_SIZE, THUMB_SIZE), True, self.threshold)
+            image = render_thumbnail(self.grid, THUMB_SIZE, self.threshold)
         except Exception as error:  # noqa: BLE001 - a failed thumbnail is shown blank, never fatal
             self.signals.failed.emit(self.key, str(error))
             return
@@ -53,7 +55,7 @@ class ThumbnailRenderer(QObject):
     def __init__(self, parent: QObject | None = None) -> None:
         super().__init__(parent)
         self.pool = QThreadPool(self)
-        self.pool.setMaxThreadCount(1)  # VTK renders one at a time, in request order
+        self.pool.setMaxThreadCount(1)  # one at a time, in request order, one core left to the engine
         self._signals = _Signals(self)
         self._signals.rendered.connect(self._on_rendered)
         self.rendered_count = 0
