@@ -39,6 +39,7 @@ temporary allocation larger than the final grid.
 from __future__ import annotations
 
 import math
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -54,7 +55,9 @@ from voxstudio.core.io.common import (
     write_bytes,
 )
 
-__all__ = ["BinvoxMeta", "read_binvox", "parse_binvox", "write_binvox", "encode_binvox"]
+__all__ = [
+    "BinvoxMeta", "read_binvox", "parse_binvox", "write_binvox", "encode_binvox", "voxel_loaders", "voxel_savers",
+]
 
 _MAX_HEADER_BYTES = 1024
 _MAX_LINE_BYTES = 256
@@ -218,3 +221,16 @@ def write_binvox(
     path = Path(path)
     payload = encode_binvox(grid, translate, scale, path)
     write_bytes(path, payload)
+
+
+def _load_grid(path: str | Path) -> np.ndarray:
+    return read_binvox(path)[0]
+
+
+def _save_grid(path: str | Path, grid: np.ndarray) -> None:
+    write_binvox(path, grid)
+
+
+#: This module's entries in :mod:`voxstudio.core.io.registry`'s format table.
+voxel_loaders: dict[str, Callable[[str | Path], np.ndarray]] = {".binvox": _load_grid}
+voxel_savers: dict[str, Callable[[str | Path, np.ndarray], None]] = {".binvox": _save_grid}

@@ -29,6 +29,7 @@ from __future__ import annotations
 import io
 import re
 import struct
+from collections.abc import Callable
 from pathlib import Path
 from typing import Literal
 from urllib.parse import unquote
@@ -52,6 +53,7 @@ __all__ = [
     "MAX_MESH_FILE_BYTES",
     "MAX_MESH_TRIANGLES",
     "MAX_SURFACE_SAMPLES",
+    "mesh_loaders",
 ]
 
 MAX_MESH_RESOLUTION = 512
@@ -525,3 +527,10 @@ def read_mesh_voxels(
         return mesh_to_voxels(vertices, faces, resolution, up, fill, path=path)
     except MemoryError:
         raise VoxelFileError(path, "mesh too large to voxelise") from None
+
+
+#: This module's entries in :mod:`voxstudio.core.io.registry`'s format table: one
+#: loader for every mesh type (:func:`load_mesh` picks the parser by suffix).
+mesh_loaders: dict[str, Callable[[str | Path], tuple[np.ndarray, np.ndarray]]] = dict.fromkeys(
+    (".off", ".obj", ".stl", ".ply", ".glb", ".gltf"), load_mesh
+)

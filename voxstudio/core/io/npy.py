@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import io
 import warnings
+from collections.abc import Callable
 from pathlib import Path
 
 import numpy as np
@@ -26,7 +27,7 @@ from voxstudio.core.io.common import (
     write_bytes,
 )
 
-__all__ = ["read_npy", "write_npy"]
+__all__ = ["read_npy", "voxel_loaders", "voxel_savers", "write_npy"]
 
 _MAX_HEADER_BYTES = 10_000
 
@@ -112,3 +113,8 @@ def write_npy(path: str | Path, grid: np.ndarray) -> None:
     buffer = io.BytesIO()
     np.save(buffer, occupancy, allow_pickle=False)
     write_bytes(path, buffer.getvalue())
+
+
+#: This module's entries in :mod:`voxstudio.core.io.registry`'s format table.
+voxel_loaders: dict[str, Callable[[str | Path], np.ndarray]] = {".npy": read_npy}
+voxel_savers: dict[str, Callable[[str | Path, np.ndarray], None]] = {".npy": write_npy}

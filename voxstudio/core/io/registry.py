@@ -15,10 +15,16 @@ y up, front -z; ``.glb`` / ``.gltf`` and other OBJ y up, front +z. ``up="y"`` or
 ``"z"`` forces the up axis. A bare ``.binvox`` under ``up="auto"`` is taken as z up
 here (conversion keeps files as they are); the classification load path
 (:mod:`voxstudio.core.io.prepare`) lets the classifier choose instead.
+
+Dispatch is one format table (trimesh's ``loaders`` pattern): every format module
+exports its ``voxel_loaders`` / ``voxel_savers`` (or ``mesh_loaders``) dict of
+``{extension: function}``, and they are merged here; the extension lists are the
+tables' keys, so a new format is one module plus one line below.
 """
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from pathlib import Path
 from typing import Literal
 
@@ -26,11 +32,15 @@ import numpy as np
 
 from voxstudio.core.errors import VoxelFileError
 from voxstudio.core.grid import normalise, resize
+from voxstudio.core.io import binvox, meshes, npy, vox
 from voxstudio.core.orientation import Z_UP, Orientation, orientation_for, rotate_grid, rotate_points
 
 __all__ = [
     "VOXEL_EXTENSIONS",
     "MESH_EXTENSIONS",
+    "VOXEL_LOADERS",
+    "VOXEL_SAVERS",
+    "MESH_LOADERS",
     "load_voxels",
     "save_voxels",
     "resolve_up",
@@ -38,8 +48,19 @@ __all__ = [
     "voxelise_mesh_file",
 ]
 
-VOXEL_EXTENSIONS: tuple[str, ...] = (".binvox", ".vox", ".npy")
-MESH_EXTENSIONS: tuple[str, ...] = (".off", ".obj", ".stl", ".ply", ".glb", ".gltf")
+#: ``{".binvox": read, ...}``: a voxel file's own grid (bool, native size, file's axes).
+VOXEL_LOADERS: dict[str, Callable[[str | Path], np.ndarray]] = {
+    **binvox.voxel_loaders, **vox.voxel_loaders, **npy.voxel_loaders,
+}
+#: ``{".binvox": write, ...}``: write a grid atomically (float grids thresholded at 0.5).
+VOXEL_SAVERS: dict[str, Callable[[str | Path, np.ndarray], None]] = {
+    **binvox.voxel_savers, **vox.voxel_savers, **npy.voxel_savers,
+}
+#: ``{".off": load, ...}``: ``(vertices, faces)`` of a mesh file, validated.
+MESH_LOADERS: dict[str, Callable[[str | Path], tuple[np.ndarray, np.ndarray]]] = dict(meshes.mesh_loaders)
+
+VOXEL_EXTENSIONS: tuple[str, ...] = tuple(VOXEL_LOADERS)
+MESH_EXTENSIONS: tuple[str, ...] = tuple(MESH_LOADERS)
 Up = Literal["auto", "z", "y"]
 
 
@@ -54,11 +75,12 @@ def resolve_up(path: str | Path, up: str = "auto") -> Literal["z", "y"]:
 
 def voxelise_mesh_file(path: Path, resolution: int, orientation: Orientation, fill: bool = True) -> np.ndarray:
     """Load a mesh file, turn it into our axes and voxelise it framed (raises :class:`VoxelFileError`)."""
-    from voxstudio.core.io.meshes import load_mesh, mesh_to_voxels
-
-    vertices, faces = load_mesh(path)
+    load = MESH_LOADERS.get(_suffix(path))
+    if load is None:
+        raise VoxelFileError(path, f"not a mesh file type ({', '.join(MESH_EXTENSIONS)})")
+    vertices, faces = load(path)
     try:
-        return mesh_to_voxels(rotate_points(vertices, orientation), faces, resolution, up="z", fill=fill)
+        return meshes.mesh_to_voxels(rotate_points(vertices, orientation), faces, resolution, up="z", fill=fill)
     except MemoryError:
         raise VoxelFileError(path, "mesh too large to voxelise") from None
 
@@ -66,20 +88,10 @@ def voxelise_mesh_file(path: Path, resolution: int, orientation: Orientation, fi
 def read_voxel_file(path: str | Path) -> np.ndarray:
     """A voxel file's own grid (bool, native size, file's axes) without resampling."""
     path = Path(path)
-    suffix = _suffix(path)
-    if suffix == ".binvox":
-        from voxstudio.core.io.binvox import read_binvox
-
-        return read_binvox(path)[0]
-    if suffix == ".vox":
-        from voxstudio.core.io.vox import read_vox
-
-        return read_vox(path).occupancy
-    if suffix == ".npy":
-        from voxstudio.core.io.npy import read_npy
-
-        return read_npy(path)
-    raise VoxelFileError(path, f"not a voxel file type ({', '.join(VOXEL_EXTENSIONS)})")
+    load = VOXEL_LOADERS.get(_suffix(path))
+    if load is None:
+        raise VoxelFileError(path, f"not a voxel file type ({', '.join(VOXEL_EXTENSIONS)})")
+    return load(path)
 
 
 def load_voxels(
@@ -121,17 +133,7 @@ def save_voxels(path: str | Path, grid: np.ndarray) -> None:
     """
     path = Path(path)
     suffix = _suffix(path)
-    if suffix == ".binvox":
-        from voxstudio.core.io.binvox import write_binvox
-
-        write_binvox(path, grid)
-    elif suffix == ".vox":
-        from voxstudio.core.io.vox import write_vox
-
-        write_vox(path, grid)
-    elif suffix == ".npy":
-        from voxstudio.core.io.npy import write_npy
-
-        write_npy(path, grid)
-    else:
-        raise VoxelFileError(path, f"cannot save voxels as {suffix or '(none)'!r}; use {', '.join(VOXEL_EXTENSIONS)}")
+    save = VOXEL_SAVERS.get(suffix)
+    if save is None:
+        raise VoxelFileError(path, f"cannot save voxels as {suffix or '(none)'!r}; use {', '.join(VOXEL_SAVERS)}")
+    save(path, grid)

@@ -19,7 +19,7 @@ ignored). Palettes here are ``(256, 4)`` uint8 arrays indexed *by colour index*
 from __future__ import annotations
 
 import struct
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -43,6 +43,8 @@ __all__ = [
     "parse_vox",
     "read_vox",
     "solid_colour",
+    "voxel_loaders",
+    "voxel_savers",
     "write_vox",
 ]
 
@@ -260,3 +262,16 @@ def solid_colour(occupancy: np.ndarray, rgb: tuple[int, int, int]) -> tuple[np.n
     palette = DEFAULT_PALETTE.copy()
     palette[1] = (*(int(c) for c in rgb), 255)
     return np.asarray(occupancy, dtype=bool).astype(np.uint8), palette
+
+
+def _load_grid(path: str | Path) -> np.ndarray:
+    return read_vox(path).occupancy
+
+
+def _save_grid(path: str | Path, grid: np.ndarray) -> None:
+    write_vox(path, grid)
+
+
+#: This module's entries in :mod:`voxstudio.core.io.registry`'s format table.
+voxel_loaders: dict[str, Callable[[str | Path], np.ndarray]] = {".vox": _load_grid}
+voxel_savers: dict[str, Callable[[str | Path, np.ndarray], None]] = {".vox": _save_grid}
