@@ -6,7 +6,14 @@ import numpy as np
 import pytest
 
 from voxstudio.core.thumbnail import BACKGROUND_RGB, render_thumbnail
-from voxstudio.session.gallery import GallerySpec, current_latent, generate_samples, plan_samples, sample_seed
+from voxstudio.session.gallery import (
+    GallerySpec,
+    current_latent,
+    generate_samples,
+    plan_samples,
+    sample_seed,
+    variation_label,
+)
 from voxstudio.session.results import GenerateParams
 
 
@@ -122,7 +129,7 @@ def test_more_like_this_stays_near_the_current_latent_and_its_samples_differ(eng
     pairwise = np.linalg.norm(latents[:, None] - latents[None], axis=-1)[np.triu_indices(8, 1)]
     assert pairwise.min() > 1.0  # every sample differs from the others
     assert all(s.seed is None and s.class_id == 2 for s in near)
-    assert near[2].label == "~3 of chair"
+    assert near[2].label == "chair ~3"
     # norm kept on the latent shell (a mix of two standard normals), not pushed outward
     assert abs(np.linalg.norm(latents, axis=1).mean() - np.linalg.norm(base)) < 0.15 * np.linalg.norm(base)
     again = plan_samples(engine, GallerySpec(2, 8, 5, around=params, spread=0.3, origin="chair"), range(8))
@@ -139,3 +146,13 @@ def test_bad_specs_are_refused(kwargs):
 def test_indices_outside_the_batch_are_refused(engine):
     with pytest.raises(ValueError, match="outside"):
         plan_samples(engine, GallerySpec(0, count=3), [3])
+
+
+def test_variation_labels_name_the_steps_and_stay_short():
+    assert variation_label("seed 42", 2) == "seed 42 ~3"
+    assert variation_label("seed 42 ~3", 0) == "seed 42 ~3 ~1"
+    assert variation_label("", 4) == "~5"
+    deep = "seed 7"
+    for step in range(8):
+        deep = variation_label(deep, step)
+    assert deep == "seed 7 \u2026 ~6 ~7 ~8"

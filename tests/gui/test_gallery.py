@@ -77,7 +77,7 @@ def test_the_gallery_fills_progressively_while_the_event_loop_keeps_running(qtbo
     assert len(meter.gaps) > total * 1000 / 50  # the loop ticked all along
     icons = [dialog.grid.item(i).icon().pixmap(64, 64).toImage() for i in range(12)]
     assert all(not icon.isNull() for icon in icons)
-    assert dialog.status.text().startswith("12 samples")
+    assert dialog.status.text().startswith("12 samples in")
 
 
 def test_clicking_a_sample_shows_exactly_that_shape_in_the_main_window(qtbot, window):
@@ -134,6 +134,8 @@ def test_more_like_this_varies_the_current_shape(qtbot, window):
     assert near.max() < 0.5 * others.min()  # around the current latent
     pairwise = np.linalg.norm(latents[:, None] - latents[None], axis=-1)[np.triu_indices(12, 1)]
     assert pairwise.min() > 0.5  # and different from each other
+    assert samples[3].label == "seed 42 + sliders ~4"
+    assert dialog.status.text().startswith("12 like seed 42 + sliders (spread 0.25) in")
     grids = np.stack([gallery.grids[i] >= 0.5 for i in range(12)])
     assert len({g.tobytes() for g in grids}) > 1
 
@@ -202,3 +204,44 @@ def test_closing_the_window_while_the_gallery_fills_does_not_crash(qtbot, make_w
     qtbot.wait(800)
     assert gallery.job is not None and gallery.job.is_cancelled()
     assert gallery.pool.activeThreadCount() == 0
+
+
+def test_gallery_picture(qtbot, make_window, tmp_path):
+    """The window with the gallery over it; ``VOXSTUDIO_UPDATE_DOCS=1`` draws it with the shipped
+    weights into docs/images/gallery.png."""
+    import os
+    from pathlib import Path
+
+    from PySide6.QtCore import QPoint
+    from PySide6.QtGui import QPainter
+
+    from voxstudio.gui.main_window import default_engine_factory
+
+    update = bool(os.environ.get("VOXSTUDIO_UPDATE_DOCS"))
+    window = make_window(factory=default_engine_factory(device="cpu") if update else shared_engine,
+                         size=(1440, 900))
+    chair = window.engine_info.classes.index("chair")
+    wait_for_shape(qtbot, window, lambda: window.generate_panel.set_class(chair))
+    gallery = gallery_of(window)
+    dialog = gallery.open()
+    dialog.resize(4 * 136 + 60, 560)  # four columns, over the (empty) Classify dock
+    dialog.move(window.geometry().topLeft() + QPoint(window.width() - dialog.width() - 8, 250))
+    _fill(qtbot, gallery)
+
+    def click(index: int) -> None:
+        rect = dialog.grid.visualItemRect(dialog.grid.item(index))
+        qtbot.mouseClick(dialog.grid.viewport(), Qt.MouseButton.LeftButton, pos=rect.center())
+
+    wait_for_shape(qtbot, window, lambda: click(4))  # a sample of the class...
+    assert gallery.more_like_this()  # ...and shapes like it
+    _fill(qtbot, gallery)
+    wait_for_shape(qtbot, window, lambda: click(5))
+    qtbot.waitUntil(lambda: window.painted_seq() >= window.shown_seq("main"), timeout=10_000)
+    qtbot.wait(300)
+    image = window.grab_window_image()
+    painter = QPainter(image)
+    painter.drawPixmap(dialog.geometry().topLeft() - window.geometry().topLeft(), dialog.grab())
+    painter.end()
+    assert image.width() >= 1000 and dialog.width() > 500
+    out = Path(__file__).resolve().parents[2] / "docs" / "images" / "gallery.png" if update else tmp_path / "g.png"
+    assert image.save(str(out))

@@ -154,6 +154,13 @@ def apply_sample(panel: GeneratePanel, sample: GallerySample) -> None:
     panel.reset()  # sliders and interpolation to zero; emits paramsChanged once
 
 
+def _describe(spec: GallerySpec) -> str:
+    """"12 samples" or "12 like seed 42 (spread 0.30)" for the status line."""
+    if spec.is_variation:
+        return f"{spec.count} like {spec.origin or 'the shape'} (spread {spec.spread:.2f})"
+    return f"{spec.count} samples"
+
+
 def _qimage(rgb: np.ndarray) -> QImage:
     """An owned QImage copy of an ``(H, W, 3)`` uint8 array."""
     array = np.ascontiguousarray(rgb, dtype=np.uint8)
@@ -220,6 +227,7 @@ class GalleryDialog(QDialog):
         self.grid.setSelectionMode(QListWidget.SelectionMode.SingleSelection)
 
         self.status = QLabel()
+        self.status.setWordWrap(True)  # a long status must not widen the dialog
         self.use_button = QPushButton("Use")
         self.use_button.setToolTip("Show the selected sample in the main window and close the gallery")
         self.use_button.setEnabled(False)
@@ -327,11 +335,22 @@ class GalleryController(QObject):
         blocked = d.class_combo.blockSignals(True)
         d.class_combo.setCurrentIndex(int(params.class_id))
         d.class_combo.blockSignals(blocked)
-        current = self.source.current
-        origin = current.label if current is not None and current.label else f"class {params.class_id}"
         self.start(GallerySpec(int(params.class_id), d.count_spin.value(), d.seed_spin.value(), around=params,
-                               spread=round(d.spread_spin.value(), 4), origin=origin))
+                               spread=round(d.spread_spin.value(), 4), origin=self._origin(params)))
         return True
+
+    def _origin(self, params: GenerateParams) -> str:
+        """What "more like this" varies, for captions: "seed 42", a loaded shape's label, "+ sliders"."""
+        if params.latent_a is None:
+            text = f"seed {params.seed_a}"
+        else:
+            loaded = self.panel.loaded_latent("A")
+            text = loaded.label if loaded is not None and loaded.z == params.latent_a else "loaded shape"
+        if params.t > 0.0:
+            text += f" \u2192 B {params.t:.2f}"
+        if any(v != 0.0 for v in params.sliders):
+            text += " + sliders"
+        return text
 
     def start(self, spec: GallerySpec) -> GalleryJob:
         """Show ``spec``'s batch: cancel the old one, lay out placeholders, ask for the first chunk."""
@@ -352,8 +371,7 @@ class GalleryController(QObject):
             item.setFlags(Qt.ItemFlag.ItemIsEnabled)  # selectable once its sample has arrived
             dialog.grid.addItem(item)
         dialog.use_button.setEnabled(False)
-        kind = f"like {spec.origin} (spread {spec.spread:.2f})" if spec.is_variation else "samples"
-        dialog.status.setText(f"Drawing {spec.count} {kind}\u2026")
+        dialog.status.setText(f"Drawing {_describe(spec)}\u2026")
         self._request_next(job)
         return job
 
@@ -518,7 +536,7 @@ class GalleryController(QObject):
         if item is None:
             return
         item.setIcon(QIcon(QPixmap.fromImage(_qimage(rgb))))
-        item.setText(sample.label if sample.seed is not None else f"~{sample.index + 1}")
+        item.setText(sample.label if sample.seed is not None else f"~{sample.index + 1}")  # the origin is above
         item.setToolTip(f"{self.dialog.class_combo.itemText(sample.class_id)} \u00b7 {sample.label}\n"
                         "Click: show it in the main window \u00b7 double-click: use it and close")
         item.setFlags(Qt.ItemFlag.ItemIsEnabled | Qt.ItemFlag.ItemIsSelectable)
@@ -529,7 +547,7 @@ class GalleryController(QObject):
         if len(self._shown) == job.spec.count:
             seconds = time.perf_counter() - job.started
             self.dialog.status.setText(
-                f"{job.spec.count} samples in {seconds:.1f} s \u00b7 click one to show it, double-click to use it")
+                f"{_describe(job.spec)} in {seconds:.1f} s \u00b7 click one to show it, double-click to use it")
             self.batchFilled.emit(seconds)
         else:
             self.dialog.status.setText(f"{len(self._shown)} of {job.spec.count}\u2026")

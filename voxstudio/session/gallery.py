@@ -41,11 +41,13 @@ __all__ = [
     "current_latent",
     "generate_samples",
     "plan_samples",
+    "sample_seed",
+    "variation_label",
 ]
 
 DEFAULT_COUNT = 12
 MAX_COUNT = 64
-DEFAULT_SPREAD = 0.3
+DEFAULT_SPREAD = 0.4
 SEED_MAX = 2**31 - 1
 
 
@@ -71,7 +73,7 @@ class GallerySpec:
     batch_seed: int = 0
     around: GenerateParams | None = None
     spread: float = DEFAULT_SPREAD
-    origin: str = ""  # what "more like this" varies, e.g. "chair · seed 42" (captions)
+    origin: str = ""  # what "more like this" varies, e.g. "seed 42" (captions: "seed 42 ~3")
 
     def __post_init__(self) -> None:
         if not 1 <= self.count <= MAX_COUNT:
@@ -98,7 +100,7 @@ class GallerySample:
     class_id: int
     seed: int | None  # the generator seed; None for a "more like this" latent
     latent: tuple[float, ...]  # the latent the generator is given (a tuple: hashable, JSON-ready)
-    label: str  # caption, e.g. "seed 1234" or "~3 of chair · seed 42"
+    label: str  # caption, e.g. "seed 1234" or "seed 42 ~3" (variation 3 of seed 42)
 
     def array(self) -> np.ndarray:
         return np.asarray(self.latent, dtype=np.float32)
@@ -107,6 +109,21 @@ class GallerySample:
 def sample_seed(batch_seed: int, index: int) -> int:
     """The generator seed of sample ``index`` of a batch (independent of the batch size)."""
     return int(np.random.default_rng([batch_seed, index]).integers(0, SEED_MAX + 1))
+
+
+def variation_label(origin: str, index: int) -> str:
+    """"seed 42 ~3": variation 3 of what was varied; variations of variations keep the first and last steps.
+
+    ``origin`` may itself be a variation ("seed 42 ~6"), so the label grows by one
+    step per "more like this"; past four steps the middle ones become "…".
+    """
+    tokens = origin.split()
+    cut = next((i for i, token in enumerate(tokens) if token.startswith("~") or token == "\u2026"), len(tokens))
+    head, tail = " ".join(tokens[:cut]), tokens[cut:]
+    steps = [token for token in tail if token.startswith("~")] + [f"~{index + 1}"]
+    if "\u2026" in tail or len(steps) > 4:
+        steps = ["\u2026", *steps[-3:]]
+    return " ".join([head, *steps]) if head else " ".join(steps)
 
 
 def current_latent(engine: LatentEngine, params: GenerateParams) -> np.ndarray:
@@ -149,8 +166,7 @@ def plan_samples(engine: LatentEngine, spec: GallerySpec, indices: Sequence[int]
     for index in indices:
         noise = np.random.default_rng([spec.batch_seed, index]).standard_normal(engine.latent_dim)
         z = (keep * base + spec.spread * noise).astype(np.float32)
-        label = f"~{index + 1} of {spec.origin}" if spec.origin else f"variation {index + 1}"
-        samples.append(GallerySample(index, spec.class_id, None, _as_tuple(z), label))
+        samples.append(GallerySample(index, spec.class_id, None, _as_tuple(z), variation_label(spec.origin, index)))
     return samples
 
 
