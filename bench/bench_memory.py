@@ -58,6 +58,41 @@ def read_status_mb() -> dict[str, float]:
     return values
 
 
+# Where resident memory sits, by the file a mapping comes from (first match wins).
+# Anonymous memory ([heap], unnamed mappings) is everything allocated at run time:
+# tensors and weights, Python objects, VTK / Qt / Mesa buffers, thread arenas.
+RSS_GROUPS: tuple[tuple[str, tuple[str, ...]], ...] = (
+    ("torch (libraries)", ("/torch/", "libgomp", "libtorch")),
+    ("VTK (libraries)", ("/vtkmodules/", "libvtk")),
+    ("Qt (libraries)", ("/PySide6/", "/shiboken6/", "libQt6", "libicu")),
+    ("Mesa / LLVM (software GL)", ("libLLVM", "swrast", "libgallium", "dri", "libGL", "libEGL", "libglapi")),
+    ("numpy / scipy / others (libraries)", (".so",)),
+    ("Python code and other files", ("/",)),
+)
+
+
+def rss_breakdown_mb() -> dict[str, float]:
+    """Resident MB of this process by :data:`RSS_GROUPS` plus "anonymous (heap, tensors, buffers)"."""
+    totals: dict[str, float] = {name: 0.0 for name, _ in RSS_GROUPS}
+    totals["anonymous (heap, tensors, buffers)"] = 0.0
+    try:
+        with open("/proc/self/smaps", encoding="utf-8", errors="replace") as handle:
+            current = "anonymous (heap, tensors, buffers)"
+            for line in handle:
+                first = line.split(None, 1)[0]
+                if not first.endswith(":"):  # a mapping's header: "start-end perms offset dev inode path"
+                    parts = line.split()
+                    path = parts[5] if len(parts) > 5 else ""
+                    current = "anonymous (heap, tensors, buffers)"
+                    if path.startswith("/"):
+                        current = next(name for name, keys in RSS_GROUPS if any(k in path for k in keys))
+                elif first == "Rss:":
+                    totals[current] += int(line.split()[1]) / 1024.0
+    except OSError:
+        return {}
+    return totals
+
+
 # --------------------------------------------------------------------------- children
 
 
@@ -80,13 +115,14 @@ def child_engine(random_init: bool, steps: int) -> dict[str, Any]:
     blocky_mesh(engine.generate(z, 0) > 0.5)
     time.sleep(0.5)
     idle = read_status_mb()
+    where = rss_breakdown_mb()
     values = np.zeros(len(engine.directions), dtype=np.float32)
     for step in range(steps):
         values[step % len(values)] = ((step % 7) - 3) / 3.0
         grid = engine.generate(engine.latent_with_sliders(engine.latent_for_seed(step), values), step % len(engine.classes))
         blocky_mesh(grid > 0.5)
     return {"idle_rss": idle["VmRSS"], "startup_hwm": idle["VmHWM"], "generating_hwm": read_status_mb()["VmHWM"],
-            "steps": steps}
+            "steps": steps, "where": where}
 
 
 def _wait(app: Any, predicate: Callable[[], bool], timeout: float, what: str) -> None:
@@ -100,10 +136,10 @@ def _wait(app: Any, predicate: Callable[[], bool], timeout: float, what: str) ->
 
 def child_gui(random_init: bool, steps: int) -> dict[str, Any]:
     """The real window: engine on the worker, frames rendered by the pyvistaqt viewport."""
-    import voxstudio.gui  # noqa: F401 - pins QT_API before pyvistaqt is imported
     from PySide6.QtWidgets import QApplication
 
-    from voxstudio.gui.app import build_parser, engine_factory_for
+    import voxstudio.gui  # noqa: F401 - pins QT_API before pyvistaqt is imported
+    from voxstudio.gui.app import build_parser, engine_factory_for, trim_memory_after_first_frame
     from voxstudio.gui.main_window import MainWindow
     from voxstudio.gui.settings import AppSettings
 
@@ -113,6 +149,7 @@ def child_gui(random_init: bool, steps: int) -> dict[str, Any]:
         window = MainWindow(engine_factory_for(args), AppSettings.from_file(Path(tmp) / "settings.ini"))
         window.resize(1280, 800)
         window.show()
+        trim_memory_after_first_frame(window)  # as app.launch does
         _wait(app, lambda: window.engine_state != "loading", 300, "the engine")
         if window.engine_state != "ready":
             raise RuntimeError(f"engine failed to load: {window.engine_error}")
@@ -120,6 +157,7 @@ def child_gui(random_init: bool, steps: int) -> dict[str, Any]:
         settle = time.monotonic() + 1.0
         _wait(app, lambda: time.monotonic() > settle, 5, "idle")
         idle = read_status_mb()
+        where = rss_breakdown_mb()
         panel = window.generate_panel
         for step in range(steps):
             if step % 2:
@@ -133,7 +171,8 @@ def child_gui(random_init: bool, steps: int) -> dict[str, Any]:
         window.close()
         app.processEvents()
     return {"idle_rss": idle["VmRSS"], "startup_hwm": idle["VmHWM"], "generating_hwm": generating["VmHWM"],
-            "steps": steps, "frame_latency_ms_median": statistics.median(latencies) if latencies else None}
+            "steps": steps, "frame_latency_ms_median": statistics.median(latencies) if latencies else None,
+            "where": where}
 
 
 # --------------------------------------------------------------------------- parent
@@ -206,6 +245,13 @@ def run(
             Result(MEMORY, f"{labels[kind]}: peak (VmHWM) while generating", _median(rows, "generating_hwm"), "MB",
                    runs=runs, note=note),
         ]
+        if kind == "gui":
+            target = "target <= 450 MB"
+            results[-3].note = f"{weights_note}; {target}"
+        for group in rows[0].get("where", {}):
+            results.append(Result(MEMORY, f"{labels[kind]}: idle RSS in {group}",
+                                  statistics.median(row["where"][group] for row in rows), "MB", runs=runs,
+                                  note="by mapping, /proc/self/smaps"))
     return results
 
 

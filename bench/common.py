@@ -10,6 +10,7 @@ the same way.
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import platform
@@ -201,7 +202,7 @@ def _git_commit(root: Path) -> str:
 
 def environment(quick: bool) -> dict[str, Any]:
     """What the figures depend on: hardware, threads, library versions, commit."""
-    import numpy
+    import numpy as np
     import torch
 
     env: dict[str, Any] = {
@@ -214,13 +215,11 @@ def environment(quick: bool) -> dict[str, Any]:
         "cpu_count": os.cpu_count(),
         "torch": torch.__version__,
         "torch_threads": torch.get_num_threads(),
-        "numpy": numpy.__version__,
+        "numpy": np.__version__,
         "cuda": torch.cuda.get_device_name(0) if torch.cuda.is_available() else None,
     }
-    try:
+    with contextlib.suppress(OSError):
         env["load_average"] = [round(x, 2) for x in os.getloadavg()]
-    except OSError:
-        pass
     return env
 
 

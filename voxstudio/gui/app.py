@@ -71,6 +71,7 @@ def launch(args: argparse.Namespace, qt_argv: Sequence[str]) -> int:
     window = MainWindow(engine_factory=engine_factory_for(args))
     window.show()
     window.viewport.build_plotter_soon()
+    trim_memory_after_first_frame(window)
     if getattr(args, "startup_report", None) is not None:
         _report_startup_then_quit(app, window, args.startup_report)
     if getattr(args, "screenshot", None) is not None:
@@ -104,6 +105,35 @@ def _screenshot_then_quit(app: Any, window: Any, path: Path, timeout_s: float = 
     window.shapeShown.connect(lambda *_: QTimer.singleShot(1500, lambda: grab(0)))
     window.engineFailed.connect(lambda *_: QTimer.singleShot(1500, lambda: grab(1)))
     QTimer.singleShot(int(timeout_s * 1000), lambda: grab(1))
+
+
+def release_free_memory() -> bool:
+    """Hand the C heap's free pages back to the system (glibc ``malloc_trim``); False elsewhere.
+
+    Start-up frees a lot: weights read and copied into the networks, random initial
+    weights overwritten, import-time temporaries of torch and VTK, spread over the
+    arenas of four threads. glibc keeps those pages resident until asked.
+    """
+    import ctypes
+    import gc
+
+    gc.collect()
+    try:
+        libc = ctypes.CDLL("libc.so.6")
+        return bool(libc.malloc_trim(0))
+    except (OSError, AttributeError):  # not glibc (musl, macOS, Windows)
+        return False
+
+
+def trim_memory_after_first_frame(window: Any) -> None:
+    """Once, after the first shape is on screen (start-up's garbage is free by then)."""
+    from PySide6.QtCore import QTimer
+
+    def first(*_: object) -> None:
+        window.frameShown.disconnect(first)
+        QTimer.singleShot(500, release_free_memory)
+
+    window.frameShown.connect(first)
 
 
 def _report_startup_then_quit(app: Any, window: Any, path: Path, timeout_s: float = 120.0) -> None:
