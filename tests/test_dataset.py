@@ -41,8 +41,8 @@ def test_build_writes_meta_and_splits(built):
     meta = json.loads((built / "meta.json").read_text())
     assert meta["classes"] == list(CLASSES)
     assert meta["resolution"] == 16 and meta["seed"] == 4 and meta["source"] == "procedural"
-    assert meta["counts"]["test"] == {c: 1 for c in CLASSES}
-    assert meta["counts"]["train"] == {c: 2 for c in CLASSES}
+    assert meta["counts"]["test"] == dict.fromkeys(CLASSES, 1)
+    assert meta["counts"]["train"] == dict.fromkeys(CLASSES, 2)
     with np.load(built / "train.npz") as archive:
         assert archive["voxels"].dtype == np.uint8 and archive["voxels"].shape == (24, 16**3 // 8)
         assert archive["labels"].dtype == np.int64

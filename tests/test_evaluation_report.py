@@ -8,7 +8,6 @@ from pathlib import Path
 
 import numpy as np
 import pytest
-import trimesh
 
 DOCS = Path(__file__).resolve().parent.parent / "docs"
 sys.path.insert(0, str(DOCS))

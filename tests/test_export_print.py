@@ -152,4 +152,4 @@ def test_convert_voxel_size_keep_main_piece_and_vox_colour(tmp_path: Path, capsy
     np.testing.assert_array_equal(read_vox(tmp_path / "c.vox").palette[1], [255, 128, 0, 255])
     for bad in (["--voxel-size", "0"], ["--voxel-size", "abc"], ["--vox-colour", "red"]):
         code, _, err = _run(["convert", str(source), str(tmp_path / "x.stl"), *bad], capsys)
-        assert code == 2 and "voxel-size" in err or "vox-colour" in err
+        assert (code == 2 and "voxel-size" in err) or "vox-colour" in err

@@ -187,7 +187,7 @@ def _check_dataset(folder: Path) -> None:
 
     tracemalloc.start()
     try:
-        for call in (lambda: load_split(folder, "train"), lambda: info(folder, file=open(os.devnull, "w"))):
+        for call in (lambda: load_split(folder, "train"), lambda: info(folder, file=io.StringIO())):
             try:
                 call()
             except VoxelFileError as error:

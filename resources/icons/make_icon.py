@@ -32,6 +32,7 @@ parts.append("</svg>")
 (HERE / "voxstudio.svg").open("w").write("\n".join(parts)+"\n")
 from PySide6.QtGui import QGuiApplication, QImage, QPainter, Qt
 from PySide6.QtSvg import QSvgRenderer
+
 app = QGuiApplication([])
 r = QSvgRenderer(str(HERE / "voxstudio.svg"))
 for size in (256, 64):

@@ -59,7 +59,7 @@ def _show_window(grid, args: argparse.Namespace) -> int:
 
     try:
         plotter = pyvista.Plotter(window_size=list(args.window_size), title=f"VoxStudio - {args.file.name}")
-    except Exception as error:  # no display, broken OpenGL
+    except Exception as error:  # noqa: BLE001 - no display, broken OpenGL: whatever VTK raises
         print(f"voxstudio: error: cannot open a 3D window ({error}); use --screenshot PNG", file=sys.stderr)
         return 2
     plotter.set_background(BACKGROUND)

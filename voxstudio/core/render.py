@@ -57,7 +57,7 @@ def add_grid_to_plotter(
     return plotter.add_mesh(polydata, color=BASE_COLOR, **options)
 
 
-def set_default_camera(plotter: pyvista.Plotter, size: int | float) -> None:
+def set_default_camera(plotter: pyvista.Plotter, size: float) -> None:
     """Front-left-above camera framing the whole grid cube ``[0, size]^3``, z up.
 
     Framing the cube rather than the object keeps every shape at the same scale.

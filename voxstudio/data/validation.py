@@ -131,7 +131,7 @@ def _member_header(archive: zipfile.ZipFile, member: str, path: Path) -> tuple[t
                 shape, fortran, dtype = npformat.read_array_header_2_0(handle, max_header_size=_MAX_NPY_HEADER)
             else:
                 raise ValueError(f"unsupported .npy version {version}")
-        except Exception as error:  # numpy's header parser raises ValueError, SyntaxError, ...
+        except Exception as error:  # noqa: BLE001 - numpy's header parser raises ValueError, SyntaxError, ...
             raise VoxelFileError(path, f"corrupt split file: member {member} has no valid .npy header ({error})") from None
         header_bytes = handle.tell()
     if fortran or dtype.hasobject:

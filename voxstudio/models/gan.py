@@ -23,6 +23,7 @@ Why this shape of network:
 from __future__ import annotations
 
 import copy
+import itertools
 import math
 from dataclasses import asdict, dataclass, field
 from typing import Any
@@ -78,7 +79,7 @@ class GANConfig:
 
     @classmethod
     def from_dict(cls, data: dict[str, Any]) -> GANConfig:
-        known = {f for f in cls.__dataclass_fields__}
+        known = set(cls.__dataclass_fields__)
         return cls(**{k: v for k, v in data.items() if k in known})
 
 
@@ -143,7 +144,7 @@ class Generator(nn.Module):
         self.project_norm = ConditionalGroupNorm3d(chans[0], num_classes)
         self.ups = nn.ModuleList()
         self.norms = nn.ModuleList()
-        for c_in, c_out in zip(chans[:-1], chans[1:]):
+        for c_in, c_out in itertools.pairwise(chans):
             self.ups.append(nn.ConvTranspose3d(c_in, c_out, 4, stride=2, padding=1, bias=False))
             self.norms.append(ConditionalGroupNorm3d(c_out, num_classes))
         self.to_voxels = nn.ConvTranspose3d(chans[-1], 1, 4, stride=2, padding=1)

@@ -102,7 +102,7 @@ def load_mesh(path: str | Path) -> tuple[np.ndarray, np.ndarray]:
         raise VoxelFileError(path, "mesh too large to load") from None
     except RecursionError:
         raise VoxelFileError(path, "cannot read mesh (nested too deeply)") from None
-    except Exception as error:  # trimesh parsers raise anything from KeyError to struct.error
+    except Exception as error:  # noqa: BLE001 - trimesh parsers raise anything from KeyError to struct.error
         message = str(error).splitlines()[0][:200] if str(error) else type(error).__name__
         raise VoxelFileError(path, f"cannot read mesh ({message})") from None
     vertices = np.asarray(getattr(loaded, "vertices", np.empty((0, 3))), dtype=np.float64)

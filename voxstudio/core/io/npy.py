@@ -67,7 +67,7 @@ def _parse_header(handle, path: Path) -> tuple[tuple[int, ...], bool, np.dtype]:
             return npformat.read_array_header_1_0(handle, max_header_size=_MAX_HEADER_BYTES)
         if version in ((2, 0), (3, 0)):
             return npformat.read_array_header_2_0(handle, max_header_size=_MAX_HEADER_BYTES)
-    except Exception as error:  # numpy's header parser raises ValueError, SyntaxError, TokenError, ...
+    except Exception as error:  # noqa: BLE001 - numpy's header parser raises ValueError, SyntaxError, TokenError...
         raise VoxelFileError(path, f"not a valid .npy file ({error})") from None
     raise VoxelFileError(path, f"unsupported .npy format version {version}")
 
