@@ -13,7 +13,7 @@ classifier: ``capsnet.*``) so a partial install still works; ``has_generator`` /
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -28,6 +28,7 @@ from voxstudio.core.iou import batch_iou
 from voxstudio.models.device import pick_device
 from voxstudio.models.gan import Encoder, GANConfig, Generator, build_encoder, build_generator
 from voxstudio.models.latent import compute_directions
+from voxstudio.models.sliders import SliderSet, sliders_for_weights
 from voxstudio.models.weights import (  # the file-layout names are re-exported for existing importers
     CAPSNET_STEM,
     DIRECTIONS_KEY,
@@ -94,6 +95,10 @@ class VoxelEngine:
     device: torch.device
     directions: np.ndarray
     direction_scales: np.ndarray
+    #: Named, calibrated per-class sliders (``weights/sliders.json``, models/sliders.py) for this
+    #: generator, or None; ``named_sliders_problem`` then says why (missing, stale, corrupt).
+    named_sliders: SliderSet | None = None
+    named_sliders_problem: str | None = "this model has no named sliders"
 
     def __init__(
         self,
@@ -222,7 +227,7 @@ class VoxelEngine:
                 folder, f"no weights found (expected {GAN_STEM}.safetensors + {GAN_STEM}.json and/or "
                 f"{CAPSNET_STEM}.safetensors + {CAPSNET_STEM}.json)"
             )
-        return cls(
+        engine = cls(
             classes,
             resolution,
             dev,
@@ -234,8 +239,24 @@ class VoxelEngine:
             configs=configs,
             encoder=encoder,
         )
+        if generator is not None:
+            engine.named_sliders, engine.named_sliders_problem = sliders_for_weights(
+                folder, configs.get("gan"), engine.latent_dim
+            )
+        return engine
 
     # ------------------------------------------------------------------ latents
+
+    def latent_with_named_sliders(self, base_z: np.ndarray, class_id: int, values: Mapping[str, float]) -> np.ndarray:
+        """``base_z`` moved by named sliders ``{name: value}`` of class ``class_id`` (values clamped to their ranges).
+
+        ``KeyError`` (listing the valid names) for a name the class does not have;
+        ``WeightsError`` when this model has no named sliders.
+        """
+        self._require_generator()
+        if self.named_sliders is None:
+            raise WeightsError(None, self.named_sliders_problem or "this model has no named sliders")
+        return self.named_sliders.apply(base_z, self.classes[int(class_id)], values)
 
     def latent_for_seed(self, seed: int) -> np.ndarray:
         """The latent for an integer seed: same seed, same shape, on every machine."""
@@ -495,10 +516,11 @@ def _random_classifier(classes: Sequence[str], resolution: int) -> tuple[nn.Modu
     """An untrained CapsNet3D with the default (shipped) architecture."""
     from voxstudio.models import build_classifier
 
-    model = build_classifier("capsnet", num_classes=len(classes), resolution=resolution)
+    model: Any = build_classifier("capsnet", num_classes=len(classes), resolution=resolution)
     return model, {"kind": "capsnet", "model": model.config(), "classes": list(classes), "random_init": True}
 
 
 def _decode_pose(classifier: nn.Module, pose: torch.Tensor, class_id: int, num_classes: int) -> torch.Tensor:
     """Capsule decoder on one class-capsule pose placed in ``class_id``'s slot."""
-    return torch.sigmoid(classifier.decode(pose, class_id))
+    capsnet: Any = classifier  # a CapsNet3D (the engine loads only kind 'capsnet')
+    return torch.sigmoid(capsnet.decode(pose, class_id))
