@@ -156,11 +156,13 @@ def attribute_columns(classes: Iterable[str]) -> list[str]:
     return names
 
 
-def measure_extents(grids: np.ndarray) -> np.ndarray:
+def measure_extents(grids: np.ndarray, min_voxels: int = 1) -> np.ndarray:
     """Bounding-box ``(height, width, depth)`` in voxels of ``(R,R,R)`` or ``(B,R,R,R)`` occupancy grids.
 
     Works on generated shapes too (threshold first): the geometric attributes of
-    a slider are checked straight from the voxels. An empty grid measures 0.
+    a slider are checked straight from the voxels. ``min_voxels`` > 1 counts only
+    slices holding that many voxels, so a stray speck floating above a generated
+    shape does not make it "taller". An empty grid measures 0.
     """
     occ = np.asarray(grids).astype(bool)
     single = occ.ndim == 3
@@ -168,7 +170,7 @@ def measure_extents(grids: np.ndarray) -> np.ndarray:
         occ = occ[None]
     out = np.zeros((occ.shape[0], 3), dtype=np.float32)
     for row, others in enumerate(((1, 2), (2, 3), (1, 3))):  # z, x, y kept
-        present = occ.any(axis=others)  # (B, R) along the kept axis
+        present = occ.sum(axis=others) >= min_voxels  # (B, R) along the kept axis
         any_ = present.any(axis=1)
         first = present.argmax(axis=1)
         last = present.shape[1] - 1 - present[:, ::-1].argmax(axis=1)

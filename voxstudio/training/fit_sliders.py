@@ -16,7 +16,7 @@ InterFaceGAN (Shen et al. 2020) on this generator, per class:
    manipulation), used when it keeps >= 70 % of the primary direction's effect.
 4. **Measured on the generator**, not on the encoder: ``check_samples`` seeds (the
    GUI's seeds 0..M-1) are moved to both ends and generated. Height, width and depth
-   are measured straight from the voxels; the other attributes by a ridge regressor
+   are measured straight from the voxels (slices with >= 3 voxels: specks do not count); the other attributes by a ridge regressor
    on 16^3-pooled grids trained on the procedural shapes (its held-out R^2 is
    reported; attributes it cannot read are skipped, since their sliders could not be
    checked). A slider is kept when it moves its attribute by >= ``min_effect``
@@ -156,7 +156,7 @@ def _measurer(attribute: str, w: np.ndarray | None, b: float, flag: bool) -> Cal
 
     if attribute in _EXTENTS:
         column = _EXTENTS.index(attribute)
-        return lambda grids: measure_extents(grids)[:, column].astype(np.float64)
+        return lambda grids: measure_extents(grids, min_voxels=3)[:, column].astype(np.float64)
     assert w is not None
 
     def predict(grids: np.ndarray) -> np.ndarray:
