@@ -182,3 +182,87 @@ def test_bundled_gui_opens_and_shows_a_shape(bundle: Path, tmp_path: Path) -> No
     keep = ROOT / "build" / "bundle-window.png"  # to look at after a local run
     keep.parent.mkdir(exist_ok=True)
     shutil.copy(png, keep)
+
+
+# ---------------------------------------------------------------- release archive
+
+def _unpack_and_install(archive: Path, tmp_path: Path) -> tuple[Path, Path, dict[str, str]]:
+    """Unpack ``archive`` into a fresh folder and run its install.sh with HOME in ``tmp_path``."""
+    unpacked = tmp_path / "unpacked"
+    unpacked.mkdir()
+    subprocess.run(["tar", "-I", "zstd", "-xf", str(archive), "-C", str(unpacked)], check=True, timeout=600)
+    (top,) = list(unpacked.iterdir())
+    home = tmp_path / "home"
+    home.mkdir()
+    env = {k: v for k, v in _clean_env().items() if not k.startswith("XDG_")}
+    env["HOME"] = str(home)
+    done = subprocess.run(["sh", str(top / "install.sh")], cwd=tmp_path, env=env,
+                          capture_output=True, text=True, timeout=600)
+    assert done.returncode == 0, done.stdout + done.stderr
+    return top, home, env
+
+
+def _fake_bundle(folder: Path) -> Path:
+    bundle = folder / "voxstudio"
+    (bundle / "_internal" / "lib").mkdir(parents=True)
+    (bundle / "_internal" / "lib" / "libreal.so.1").write_bytes(b"\x7fELF fake")
+    (bundle / "_internal" / "libreal.so.1").symlink_to("lib/libreal.so.1")
+    exe = bundle / "voxstudio"
+    exe.write_text('#!/bin/sh\necho "fake voxstudio $*"\n')
+    exe.chmod(0o755)
+    return bundle
+
+
+def test_release_archive_installs_for_the_user(tmp_path: Path) -> None:
+    """Archive of a stand-in bundle: layout, links kept, install.sh places everything, uninstall removes it."""
+    import xml.etree.ElementTree as ET
+
+    import make_archive
+
+    archive = make_archive.make_archive(_fake_bundle(tmp_path / "dist"), tmp_path / "out", "zst", fast=True)
+    assert archive.name == f"voxstudio-{__version__}-linux-{os.uname().machine}.tar.zst"
+    top, home, env = _unpack_and_install(archive, tmp_path)
+    assert (top / "voxstudio" / "_internal" / "libreal.so.1").is_symlink()  # the bundle's links stay links
+
+    app = home / ".local" / "opt" / "voxstudio"
+    share = home / ".local" / "share"
+    assert (app / "_internal" / "libreal.so.1").is_symlink() and (app / "_internal" / "libreal.so.1").exists()
+    launcher = home / ".local" / "bin" / "voxstudio"
+    assert launcher.resolve() == (app / "voxstudio").resolve()
+    ran = subprocess.run([str(launcher), "--self-test"], capture_output=True, text=True, timeout=60, check=True)
+    assert ran.stdout.strip() == "fake voxstudio --self-test"
+
+    desktop = (share / "applications" / "voxstudio.desktop").read_text()
+    assert f'Exec="{app / "voxstudio"}" %f' in desktop and f"TryExec={app / 'voxstudio'}" in desktop
+    mime_types = next(line for line in desktop.splitlines() if line.startswith("MimeType="))
+    assert (share / "icons" / "hicolor" / "256x256" / "apps" / "voxstudio.png").stat().st_size > 1000
+    assert (share / "icons" / "hicolor" / "scalable" / "apps" / "voxstudio.svg").is_file()
+    ns = {"m": "http://www.freedesktop.org/standards/shared-mime-info"}
+    root = ET.parse(share / "mime" / "packages" / "voxstudio.xml").getroot()
+    globs = {g.get("pattern"): t.get("type") for t in root.findall("m:mime-type", ns) for g in t.findall("m:glob", ns)}
+    assert set(globs) == {"*.binvox", "*.vox", "*.off", "*.stl"}
+    assert all(kind in mime_types for kind in globs.values())  # the entry handles every type it declares
+    if shutil.which("update-mime-database"):  # install.sh refreshed the user's MIME database
+        assert "*.binvox" in (share / "mime" / "globs2").read_text()
+
+    again = subprocess.run(["sh", str(top / "install.sh")], env=env, capture_output=True, text=True, timeout=60)
+    assert again.returncode == 0 and launcher.exists()  # re-installing over an install works
+    gone = subprocess.run(["sh", str(top / "install.sh"), "--uninstall"], env=env, capture_output=True, text=True,
+                          timeout=60)
+    assert gone.returncode == 0, gone.stderr
+    assert not app.exists() and not launcher.exists() and not (share / "applications" / "voxstudio.desktop").exists()
+
+
+@pytest.mark.slow
+def test_release_archive_of_the_bundle_installs_and_self_tests(bundle: Path, tmp_path: Path) -> None:
+    """The real bundle, archived (fast level), unpacked in a fresh folder, installed, self-tested."""
+    import make_archive
+
+    archive = make_archive.make_archive(bundle.parent, tmp_path / "out", "zst", fast=True)
+    _top, home, env = _unpack_and_install(archive, tmp_path)
+    installed = home / ".local" / "opt" / "voxstudio" / "voxstudio"
+    result = subprocess.run([str(installed), "--self-test"], cwd=tmp_path, env=env,
+                            capture_output=True, text=True, timeout=600)
+    assert result.returncode == 0, f"{result.stdout}\n{result.stderr}"
+    assert "self-test passed" in result.stdout
+    assert f"weights    : {installed.parent / '_internal' / 'weights'}" in result.stdout
