@@ -19,7 +19,7 @@ from typing import TYPE_CHECKING, Any, ClassVar
 
 import numpy as np
 
-from voxstudio.core.export import ExportOptions
+from voxstudio.core.export import ExportOptions, Surface
 from voxstudio.session.results import ClassifyOutcome, EngineInfo, GenerateParams, ShapeResult, ViewParams
 
 if TYPE_CHECKING:  # voxstudio.models imports torch (~0.8 s): never on the GUI path at start-up
@@ -93,7 +93,7 @@ class LoadFileRequest:
 class ExportRequest:
     path: Path
     grid: np.ndarray
-    surface: str
+    surface: Surface
     threshold: float
     options: ExportOptions | None = None  # size, main piece, .vox colours (None: core defaults)
     failure_title: ClassVar[str] = "Export failed"

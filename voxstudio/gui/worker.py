@@ -9,7 +9,10 @@ exports) get unique channels so they are never dropped.
 
 The engine is built on the worker thread (``LoadEngineRequest``) and stays
 resident there; the GUI thread never runs torch, file parsing or meshing. Results
-(grids plus ready-made PolyData) come back through a queued signal.
+(grids plus ready-made PolyData) come back through a queued signal, and the
+client routes each to one typed signal per result kind (a dispatch table, not an
+``isinstance`` chain). The worker sees the engine through the typed
+``InferenceEngine`` Protocol (``voxstudio.models.engine_protocol``).
 """
 
 from __future__ import annotations
@@ -21,11 +24,14 @@ import threading
 import time
 import traceback
 from collections import Counter
-from typing import Any
+from collections.abc import Callable
+from typing import TYPE_CHECKING, Any, ClassVar, Protocol, runtime_checkable
 
 import numpy as np
-from PySide6.QtCore import QCoreApplication, QObject, QThread, Signal, Slot
+from PySide6.QtCore import QCoreApplication, QObject, QThread, Signal, SignalInstance, Slot
 
+from voxstudio.core.errors import VoxelFileError
+from voxstudio.gui.file_loader import shared_loader
 from voxstudio.gui.requests import (
     ClassifyOutcome,
     ClassifyRequest,
@@ -33,14 +39,17 @@ from voxstudio.gui.requests import (
     ExportOutcome,
     ExportRequest,
     Failure,
+    FailureKind,
     GenerateParams,
     LoadEngineRequest,
     LoadFileRequest,
     ShapeRequest,
     ShapeResult,
 )
-from voxstudio.gui.file_loader import shared_loader
 from voxstudio.gui.surface import grid_to_polydata
+
+if TYPE_CHECKING:  # voxstudio.models: for the type checker only (no torch on the GUI path at start-up)
+    from voxstudio.models.engine_protocol import InferenceEngine
 
 SWITCH_INTERVAL_S = 0.001
 CHANNEL_MAIN = "main"
@@ -99,6 +108,19 @@ class PendingRequests:
             return len(self._slots)
 
 
+@runtime_checkable
+class ServedRequest(Protocol):
+    """A feature request that brings its own handler (pose explorer, inversion).
+
+    ``serve`` runs on the worker thread; what it returns is routed like any result
+    (None: nothing to show).
+    """
+
+    failure_title: ClassVar[str]
+
+    def serve(self, worker: EngineWorker) -> object | None: ...
+
+
 def describe_device(device: Any) -> str:
     """"CPU" or "CUDA: <name>" for the status bar (runs on the worker)."""
     kind = getattr(device, "type", str(device))
@@ -112,29 +134,37 @@ def describe_device(device: Any) -> str:
     return str(kind).upper()
 
 
-def describe_model(engine: Any) -> str:
+def describe_model(engine: InferenceEngine) -> str:
+    """"GAN + CapsNet 32³" for the status bar."""
     parts = []
-    if getattr(engine, "has_generator", False):
+    if engine.has_generator:
         parts.append("GAN")
-    if getattr(engine, "has_classifier", False):
+    if engine.has_classifier:
         parts.append("CapsNet")
     name = " + ".join(parts) if parts else "no networks"
-    res = getattr(engine, "resolution", "?")
-    origin = getattr(engine, "origin", None) or getattr(engine, "source", None)
-    text = f"{name} {res}\u00b3"
-    return f"{text} ({origin})" if isinstance(origin, str) and origin else text
+    return f"{name} {engine.resolution}\u00b3"
 
 
 class EngineWorker(QObject):
     """Lives on the worker thread; owns the engine and serves ``PendingRequests``."""
 
-    finished = Signal(object)  # ShapeResult | ClassifyOutcome | ExportOutcome | EngineInfo
-    failed = Signal(object)  # Failure
+    #: Any result (ShapeResult, ClassifyOutcome, ExportOutcome, EngineInfo, ...): the
+    #: client routes it to its typed signal on the GUI thread.
+    finished = Signal(object)
+    failed = Signal(Failure)
 
     def __init__(self, pending: PendingRequests) -> None:
         super().__init__()
         self._pending = pending
-        self.engine: Any = None
+        self.engine: InferenceEngine | None = None
+        # The worker's own request kinds and their handlers (feature requests serve themselves).
+        self._handlers: dict[type, Callable[[Any], object]] = {
+            ShapeRequest: self._shape,
+            ClassifyRequest: self._classify,
+            LoadFileRequest: self._load_file,
+            ExportRequest: self._export,
+            LoadEngineRequest: self._load_engine,
+        }
         self.stats: Counter[str] = Counter()
         self._latent_cache: dict[int, np.ndarray] = {}
         self._last_generated: tuple[GenerateParams, np.ndarray] | None = None
@@ -167,20 +197,12 @@ class EngineWorker(QObject):
                     self.finished.emit(result)
 
     # -- request handlers (worker thread) -----------------------------------------
-    def _serve(self, request: Any) -> Any:
-        serve = getattr(request, "serve", None)
-        if callable(serve):  # feature requests bring their handler (pose explorer, inversion)
-            return serve(self)
-        if isinstance(request, ShapeRequest):
-            return self._shape(request)
-        if isinstance(request, ClassifyRequest):
-            return self._classify(request)
-        if isinstance(request, LoadFileRequest):
-            return self._load_file(request)
-        if isinstance(request, ExportRequest):
-            return self._export(request)
-        if isinstance(request, LoadEngineRequest):
-            return self._load_engine(request)
+    def _serve(self, request: object) -> object | None:
+        handler = self._handlers.get(type(request))
+        if handler is not None:
+            return handler(request)
+        if isinstance(request, ServedRequest):  # feature requests bring their handler
+            return request.serve(self)
         raise TypeError(f"unknown request {type(request).__name__}")
 
     def _load_engine(self, request: LoadEngineRequest) -> EngineInfo:
@@ -192,20 +214,20 @@ class EngineWorker(QObject):
         self._last_generated = None
         self.stats["engine"] += 1
         self.files.warm_up()  # the worker is free now: start the file-reader process
-        directions = getattr(engine, "directions", None)
         return EngineInfo(
             classes=tuple(engine.classes),
             resolution=int(engine.resolution),
-            latent_dim=int(getattr(engine, "latent_dim", 0)),
-            n_directions=0 if directions is None else int(len(directions)),
-            device_text=describe_device(getattr(engine, "device", "cpu")),
+            latent_dim=int(engine.latent_dim),
+            n_directions=int(len(engine.directions)),
+            device_text=describe_device(engine.device),
             model_text=describe_model(engine),
-            has_generator=bool(getattr(engine, "has_generator", True)),
-            has_classifier=bool(getattr(engine, "has_classifier", True)),
+            has_generator=bool(engine.has_generator),
+            has_classifier=bool(engine.has_classifier),
             load_ms=(time.perf_counter() - start) * 1000.0,
         )
 
-    def _require_engine(self) -> Any:
+    def require_engine(self) -> InferenceEngine:
+        """The loaded engine (feature requests call this too); RuntimeError before it is loaded."""
         if self.engine is None:
             raise RuntimeError("The model is not loaded.")
         return self.engine
@@ -215,7 +237,7 @@ class EngineWorker(QObject):
         if z is None:
             if len(self._latent_cache) > 64:
                 self._latent_cache.clear()
-            z = np.asarray(self._require_engine().latent_for_seed(seed), dtype=np.float32)
+            z = np.asarray(self.require_engine().latent_for_seed(seed), dtype=np.float32)
             self._latent_cache[seed] = z
         return z
 
@@ -226,7 +248,7 @@ class EngineWorker(QObject):
     def _generate(self, params: GenerateParams) -> np.ndarray:
         if self._last_generated is not None and self._last_generated[0] == params:
             return self._last_generated[1]  # only the view changed: re-mesh, don't regenerate
-        engine = self._require_engine()
+        engine = self.require_engine()
         base = self._end_latent(params.seed_a, params.latent_a)
         if params.t > 0.0:
             other = self._end_latent(params.seed_b, params.latent_b)
@@ -270,7 +292,7 @@ class EngineWorker(QObject):
         )
 
     def _classify(self, request: ClassifyRequest) -> ClassifyOutcome:
-        engine = self._require_engine()
+        engine = self.require_engine()
         start = time.perf_counter()
         result = engine.classify(request.grid)
         classify_ms = (time.perf_counter() - start) * 1000.0
@@ -285,9 +307,9 @@ class EngineWorker(QObject):
             predicted=int(result.predicted),
             reconstruction=recon_shape,
             classify_ms=classify_ms,
-            poses=None if getattr(result, "poses", None) is None else np.asarray(result.poses),
-            presence=float(getattr(result, "presence", 1.0)),
-            none_of_these=bool(getattr(result, "none_of_these", False)),
+            poses=None if result.poses is None else np.asarray(result.poses),
+            presence=float(result.presence),
+            none_of_these=bool(result.none_of_these),
         )
 
     def _load_file(self, request: LoadFileRequest) -> ShapeResult:
@@ -295,7 +317,7 @@ class EngineWorker(QObject):
         prepared = self.files.load(request.path, request.resolution, request.up)
         if prepared.candidates:  # a bare .binvox: the classifier picks the upright pose
             engine = self.engine
-            if engine is not None and getattr(engine, "has_classifier", False):
+            if engine is not None and engine.has_classifier:
                 from voxstudio.models.file_classifier import settle_pose
 
                 settle_pose(prepared, engine.presence)
@@ -319,14 +341,14 @@ class EngineWorker(QObject):
         return ExportOutcome(path=path, ms=(time.perf_counter() - start) * 1000.0)
 
 
-def _leave_a_core_for_rendering(engine: Any) -> None:
+def _leave_a_core_for_rendering(engine: InferenceEngine) -> None:
     """On CPU, give torch all cores but one: the GUI thread renders on the other.
 
     Measured on 2 cores (bench_gui.py): with torch on both, generation and the
     software-GL frame fight for them and a slider drag fell from ~23 to ~6 frames/s.
     ``VOXSTUDIO_TORCH_THREADS`` overrides the choice (benchmarks, tuning).
     """
-    if getattr(getattr(engine, "device", None), "type", "cpu") != "cpu":
+    if engine.device.type != "cpu":
         return
     import torch
 
@@ -341,15 +363,15 @@ def torch_threads() -> int:
     return max(1, (os.cpu_count() or 2) - 1)
 
 
-def _failure_kind(error: BaseException) -> str:
-    return "weights" if type(error).__name__ == "WeightsError" else "error"
+def _failure_kind(error: BaseException) -> FailureKind:
+    from voxstudio.models.weights import WeightsError  # torch: imported on the worker, only on failure
+
+    return FailureKind.WEIGHTS if isinstance(error, WeightsError) else FailureKind.ERROR
 
 
 def _user_message(error: BaseException) -> str:
     """The message to show: loaders' errors are written for users; others get their type."""
-    from voxstudio.core.errors import VoxelFileError
-
-    if isinstance(error, VoxelFileError) or _failure_kind(error) == "weights":
+    if isinstance(error, VoxelFileError) or _failure_kind(error) is FailureKind.WEIGHTS:
         return str(error)
     if isinstance(error, MemoryError):
         return "Not enough memory for this operation (is the file too large?)."
@@ -366,11 +388,18 @@ class EngineClient(QObject):
     """GUI-side handle of the worker: submit requests, receive results as signals.
 
     ``submit`` never blocks: it overwrites the channel's pending slot and, if the
-    worker is idle, wakes it with a queued signal.
+    worker is idle, wakes it with a queued signal. Results arrive on one typed
+    signal per kind; failures on the signal of the request's kind (else ``failed``).
     """
 
-    finished = Signal(object)
-    failed = Signal(object)
+    engineLoaded = Signal(EngineInfo)
+    shapeReady = Signal(ShapeResult)  # main view or reconstruction (``target``)
+    classified = Signal(ClassifyOutcome)
+    exported = Signal(ExportOutcome)
+    engineLoadFailed = Signal(Failure)
+    fileFailed = Signal(Failure)
+    exportFailed = Signal(Failure)
+    failed = Signal(Failure)  # any other request (generation, classification, feature requests)
     _wake = Signal()
 
     def __init__(self, parent: QObject | None = None) -> None:
@@ -381,9 +410,22 @@ class EngineClient(QObject):
         self.worker = EngineWorker(self.pending)
         self.worker.moveToThread(self._thread)
         self._wake.connect(self.worker.drain)  # queued: worker lives on the other thread
-        self.worker.finished.connect(self.finished)
-        self.worker.failed.connect(self.failed)
+        self.worker.finished.connect(self._route_result)  # queued: delivered on the GUI thread
+        self.worker.failed.connect(self._route_failure)
+        # Dispatch tables: result type -> signal, failed request type -> signal.
+        self._result_signals: dict[type, SignalInstance] = {
+            EngineInfo: self.engineLoaded,
+            ShapeResult: self.shapeReady,
+            ClassifyOutcome: self.classified,
+            ExportOutcome: self.exported,
+        }
+        self._failure_signals: dict[type, SignalInstance] = {
+            LoadEngineRequest: self.engineLoadFailed,
+            LoadFileRequest: self.fileFailed,
+            ExportRequest: self.exportFailed,
+        }
         self._unique = itertools.count()
+        self._closed = False
         # Each torch op releases the GIL and must win it back to go on; with the
         # default 5 ms switch interval a busy GUI thread made a 3 ms generation take
         # ~30 ms (GIL convoy). 1 ms hands it back promptly.
@@ -393,17 +435,30 @@ class EngineClient(QObject):
         if app is not None:  # never leave a running QThread behind at exit
             app.aboutToQuit.connect(self.shutdown)
 
+    def _route_result(self, result: object) -> None:
+        if self._closed:
+            return  # queued before shutdown: its window (and viewport) are gone
+        signal = self._result_signals.get(type(result))
+        if signal is None:
+            raise TypeError(f"no signal for result {type(result).__name__}")
+        signal.emit(result)
+
+    def _route_failure(self, failure: Failure) -> None:
+        if self._closed:
+            return
+        self._failure_signals.get(type(failure.request), self.failed).emit(failure)
+
     @property
     def stats(self) -> Counter[str]:
         """Counts of work actually done by the worker (generate, mesh, classify...)."""
         return self.worker.stats
 
-    def submit(self, channel: str, request: Any) -> None:
+    def submit(self, channel: str, request: object) -> None:
         """Latest-wins submit on ``channel``."""
         if self.pending.put(channel, request):
             self._wake.emit()
 
-    def submit_unique(self, prefix: str, request: Any) -> None:
+    def submit_unique(self, prefix: str, request: object) -> None:
         """Submit a request that must not be coalesced (engine load, export)."""
         self.submit(f"{prefix}:{next(self._unique)}", request)
 
@@ -414,6 +469,7 @@ class EngineClient(QObject):
         thread object is parked, not destroyed: destroying a running QThread aborts
         the process); it ends on its own when the request returns.
         """
+        self._closed = True
         if not self._thread.isRunning():
             return True
         self.pending.discard()

@@ -10,16 +10,19 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
+
+if TYPE_CHECKING:  # pragma: no cover
+    from voxstudio.core.export import Surface
 
 
 @dataclass(frozen=True)
 class ViewParams:
     """How a grid is turned into a surface: follows the view's controls."""
 
-    surface: str = "blocky"  # "blocky" | "smooth"
+    surface: Surface = "blocky"
     threshold: float = 0.5
 
 
