@@ -17,11 +17,11 @@ from __future__ import annotations
 
 import time
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any, ClassVar
+from typing import TYPE_CHECKING, ClassVar
 
 import numpy as np
 from PySide6.QtCore import QObject, Qt, Signal
-from PySide6.QtGui import QFont
+from PySide6.QtGui import QAction, QFont
 from PySide6.QtWidgets import (
     QComboBox,
     QGridLayout,
@@ -39,10 +39,10 @@ from voxstudio.gui.requests import ClassifyOutcome, EngineInfo, ShapeResult, Vie
 from voxstudio.gui.slider_rows import rebuild_slider_rows
 from voxstudio.gui.surface import grid_to_polydata
 from voxstudio.gui.worker import CHANNEL_RECON
+from voxstudio.session import SessionModel
 
 if TYPE_CHECKING:  # pragma: no cover
-    from voxstudio.gui.main_window import MainWindow
-    from voxstudio.gui.worker import EngineWorker
+    from voxstudio.gui.worker import EngineClient, EngineWorker
 
 #: Class capsules are squashed to length < 1, so every pose component lies in (-1, 1).
 POSE_LIMIT = 1.0
@@ -69,9 +69,7 @@ class PoseDecodeRequest:
     failure_title: ClassVar[str] = "Pose decoding failed"
 
     def serve(self, worker: EngineWorker) -> ShapeResult:
-        engine = worker.engine
-        if engine is None:
-            raise RuntimeError("The model is not loaded.")
+        engine = worker.require_engine()
         start = time.perf_counter()
         grid = np.asarray(engine.decode_pose(self.pose, self.class_id), dtype=np.float32)
         decode_ms = (time.perf_counter() - start) * 1000.0
@@ -294,31 +292,37 @@ class PoseExplorer(QGroupBox):
 
 
 class PoseExplorerController(QObject):
-    """Connects the window's :class:`PoseExplorer` to the engine worker."""
+    """Connects a :class:`PoseExplorer` to the engine worker.
 
-    def __init__(self, window: MainWindow) -> None:
-        super().__init__(window)
-        self.window = window
-        self.explorer: PoseExplorer = window.classify_panel.pose_box
+    Gets the session (engine state, sequence numbers, view parameters), the
+    client, the explorer and the "show reconstruction" action it turns on.
+    """
+
+    def __init__(self, session: SessionModel, client: EngineClient, explorer: PoseExplorer,
+                 show_reconstruction: QAction) -> None:
+        super().__init__(explorer)
+        self.session = session
+        self.client = client
+        self.explorer = explorer
+        self.show_reconstruction = show_reconstruction
         self._last_seq = 0  # of the newest decode request sent
         self.explorer.poseChanged.connect(self.submit)
-        window.classified.connect(self._on_classified)
+        session.events.classification.connect(self._on_classified)
 
     def submit(self) -> None:
         """Decode the explorer's pose on the worker (latest wins on the reconstruction channel)."""
-        window = self.window
-        if window.engine_state != "ready" or not self.explorer.has_pose():
+        if not self.session.is_ready or not self.explorer.has_pose():
             return
-        if not window.actions.reconstruction.isChecked():
-            window.actions.reconstruction.setChecked(True)  # show the view that is being edited
+        if not self.show_reconstruction.isChecked():
+            self.show_reconstruction.setChecked(True)  # show the view that is being edited
         class_id = self.explorer.class_id()
         name = self.explorer.class_combo.itemText(class_id)
         label = "reconstruction" if not self.explorer.is_modified() else f"pose as {name}"
-        self._last_seq = window._next_seq()
-        request = PoseDecodeRequest(self._last_seq, self.explorer.pose(), class_id, window.view_params(), label)
-        window.client.submit(CHANNEL_RECON, request)
+        self._last_seq = self.session.next_seq()
+        request = PoseDecodeRequest(self._last_seq, self.explorer.pose(), class_id, self.session.view, label)
+        self.client.submit(CHANNEL_RECON, request)
 
-    def _on_classified(self, outcome: Any) -> None:
+    def _on_classified(self, outcome: ClassifyOutcome) -> None:
         # A pose decode sent after this classification was requested wins the
         # reconstruction view (newer seq) but shows the *old* pose: redraw the new one.
         if self._last_seq > outcome.seq and self.explorer.has_pose():
