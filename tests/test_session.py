@@ -69,7 +69,7 @@ def test_engine_life_cycle_is_an_enum_and_is_announced():
     assert states == [EngineState.LOADING, EngineState.READY]
     assert session.is_ready and session.has_generator and not session.has_classifier
     assert session.resolution() == 16
-    assert session.engine_state == "ready"  # a str enum: old string comparisons keep working
+    assert session.engine_state == "ready" and str(session.engine_state) == "ready"  # old string uses still work
     session.engine_failed("gan.safetensors: missing", weights=True)
     assert states[-1] is EngineState.FAILED and session.engine_info is None
     assert session.engine_error == "gan.safetensors: missing" and session.engine_weights_failure

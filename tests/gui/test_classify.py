@@ -51,7 +51,7 @@ def test_opening_a_binvox_shows_sorted_probabilities_and_reconstruction(qtbot, t
     colours = {image.pixelColor(x, y).name() for x in range(0, image.width(), 2) for y in range(0, image.height(), 2)}
     assert ACCENT.name() in colours
 
-    window.actions.reconstruction.setChecked(False)  # toggle back to a single view
+    window.window_actions.reconstruction.setChecked(False)  # toggle back to a single view
     assert not window.viewport.split
     assert not window.classify_panel.recon_check.isChecked()
 

@@ -125,8 +125,8 @@ def test_missing_weights_open_with_controls_disabled(qtbot, tmp_path, monkeypatc
     for widget in (panel.class_combo, panel.seed, panel.random_button, panel.sliders_box, panel.animate_button):
         assert not widget.isEnabled()
     assert not window.classify_panel.classify_button.isEnabled()
-    assert not window.actions.random_seed.isEnabled() and not window.actions.classify.isEnabled()
-    assert window.classify_panel.open_button.isEnabled() and window.actions.open.isEnabled()
+    assert not window.window_actions.random_seed.isEnabled() and not window.window_actions.classify.isEnabled()
+    assert window.classify_panel.open_button.isEnabled() and window.window_actions.open.isEnabled()
     # files can still be opened, viewed and exported
     grid = np.zeros((32, 32, 32), bool)
     grid[4:28, 4:28, 0:6] = True

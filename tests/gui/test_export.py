@@ -38,7 +38,7 @@ def test_export_action_writes_a_mesh_matching_the_view(qtbot, tmp_path, monkeypa
     shown = []
     monkeypatch.setattr(ExportOptionsDialog, "exec", lambda self: shown.append(self) or QDialog.DialogCode.Accepted)
     with qtbot.waitSignal(window.exportFinished, timeout=30_000) as blocker:
-        window.actions.export.trigger()
+        window.window_actions.export.trigger()
     path = blocker.args[0]
     assert path == tmp_path / "out" / "shape.stl" and path.exists()
     assert all(f"*{ext}" in calls[0][1] for ext in EXPORT_EXTENSIONS)
@@ -55,7 +55,7 @@ def test_export_action_writes_a_mesh_matching_the_view(qtbot, tmp_path, monkeypa
     assert window.settings.last_dir == str(tmp_path / "out")
     # the next export dialog starts in that folder, with the format used last
     _export(qtbot, window, tmp_path / "out" / "again.ply")
-    window.actions.export.trigger()
+    window.window_actions.export.trigger()
     start, _filters = calls[-1]
     assert Path(start).parent == tmp_path / "out" and Path(start).suffix == ".ply"
     assert len(shown) == 1  # cancelling the file dialog asks for no options
@@ -73,7 +73,7 @@ def test_every_format_round_trips(qtbot, tmp_path, window, ext):
 
 
 def test_smooth_view_exports_smooth_mesh(qtbot, tmp_path, window):
-    wait_for_shape(qtbot, window, lambda: window.actions.smooth.setChecked(True))
+    wait_for_shape(qtbot, window, lambda: window.window_actions.smooth.setChecked(True))
     path = _export(qtbot, window, tmp_path / "smooth.ply")
     mesh = trimesh.load(path, force="mesh")
     assert len(mesh.faces) == window.viewport.main_polydata.n_cells
@@ -97,15 +97,15 @@ def test_export_filters_cover_core_formats():
 
 def test_settings_persist_between_sessions(qtbot, tmp_path, settings_path, make_window):
     first = make_window()
-    first.actions.smooth.setChecked(True)
-    first.actions.bounds.setChecked(False)
+    first.window_actions.smooth.setChecked(True)
+    first.window_actions.bounds.setChecked(False)
     first.resize(1100, 720)
     _export(qtbot, first, tmp_path / "a.npy")
     first.close()
     assert settings_path.exists()  # the isolated INI file, not the user's settings
     second = make_window(size=None)  # geometry comes from the settings
-    assert second.actions.smooth.isChecked() and second.surface_mode() == "smooth"
-    assert not second.actions.bounds.isChecked()
+    assert second.window_actions.smooth.isChecked() and second.surface_mode() == "smooth"
+    assert not second.window_actions.bounds.isChecked()
     assert second.settings.last_dir == str(tmp_path)
     assert (second.width(), second.height()) == (1100, 720)
     assert second.current.view.surface == "smooth"

@@ -59,7 +59,7 @@ def test_defaults_follow_the_class_and_the_unit_of_the_format(qtbot, tmp_path):
 
 def test_dialog_options_reach_the_written_files(qtbot, tmp_path, window, monkeypatch):
     """Through the window: keep the main piece and a chosen .vox colour, on the worker."""
-    from voxstudio.gui import main_window
+    from voxstudio.gui import export_controller as main_window  # the export dialogs are asked there
 
     def accept_with(configure):
         def fake(parent, path, occupancy, class_name):
@@ -78,7 +78,7 @@ def test_dialog_options_reach_the_written_files(qtbot, tmp_path, window, monkeyp
 
     monkeypatch.setattr(main_window, "ask_export_options", accept_with(pick))
     with qtbot.waitSignal(window.exportFinished, timeout=30_000):
-        window.actions.export.trigger()
+        window.window_actions.export.trigger()
     model = read_vox(tmp_path / "shape.vox")
     from voxstudio.core.grid import largest_component
 
@@ -87,7 +87,7 @@ def test_dialog_options_reach_the_written_files(qtbot, tmp_path, window, monkeyp
     # a cancelled options dialog exports nothing
     monkeypatch.setattr(main_window, "ask_export_options", lambda *a: None)
     monkeypatch.setattr(main_window, "ask_export_path", lambda *a: tmp_path / "never.stl")
-    window.actions.export.trigger()
+    window.window_actions.export.trigger()
     qtbot.wait(200)
     assert not (tmp_path / "never.stl").exists()
 

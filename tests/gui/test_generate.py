@@ -68,11 +68,11 @@ def test_interpolation_slider_and_animation(qtbot, window):
     assert mesh_signature(window.viewport.main_polydata) != before
 
     frames = window.viewport.frames
-    window.actions.animate.trigger()  # Ctrl+P: plays A <-> B with a QTimer
+    window.window_actions.animate.trigger()  # Ctrl+P: plays A <-> B with a QTimer
     assert panel.is_animating()
     qtbot.waitUntil(lambda: window.viewport.frames >= frames + 3, timeout=30_000)
     assert panel.t_slider.value() < 1000  # it moved back towards A
-    window.actions.animate.trigger()
+    window.window_actions.animate.trigger()
     assert not panel.is_animating()
 
     panel.animate_mode.setCurrentIndex(1)  # random walk over the sliders
@@ -84,7 +84,7 @@ def test_interpolation_slider_and_animation(qtbot, window):
 def test_surface_mode_and_threshold_remesh_without_regenerating(qtbot, window):
     generated = window.client.stats["generate"]
     blocky = mesh_signature(window.viewport.main_polydata)
-    wait_for_shape(qtbot, window, lambda: window.actions.smooth.setChecked(True))
+    wait_for_shape(qtbot, window, lambda: window.window_actions.smooth.setChecked(True))
     smooth = mesh_signature(window.viewport.main_polydata)
     assert smooth != blocky
     assert "Normals" in window.viewport.main_polydata.point_data  # smooth shading
@@ -98,13 +98,13 @@ def test_surface_mode_and_threshold_remesh_without_regenerating(qtbot, window):
 
 def test_view_toggles_and_reset_camera(qtbot, window):
     view = window.viewport.views[0]
-    window.actions.wireframe.setChecked(True)
+    window.window_actions.wireframe.setChecked(True)
     assert view.actor.prop.style == "Wireframe"
-    window.actions.wireframe.setChecked(False)
+    window.window_actions.wireframe.setChecked(False)
     assert view.actor.prop.style == "Surface"
-    window.actions.bounds.setChecked(False)
+    window.window_actions.bounds.setChecked(False)
     assert not view.bounds_actor.visibility
-    window.actions.bounds.setChecked(True)
+    window.window_actions.bounds.setChecked(True)
     assert view.bounds_actor.visibility
     window.colour_combo.setCurrentIndex(1)
     assert not view.mapper.GetScalarVisibility()

@@ -112,16 +112,16 @@ def test_empty_reconstruction_says_why(qtbot, window):
 
     from voxstudio.gui.requests import ShapeResult
 
-    empty = ShapeResult(seq=window._next_seq(), target="recon", grid=np.zeros((32,) * 3, bool), mesh=pv.PolyData(),
+    empty = ShapeResult(seq=window.session.next_seq(), target="recon", grid=np.zeros((32,) * 3, bool), mesh=pv.PolyData(),
                         view=window.view_params(), label="pose as chair")
-    window._show_shape(empty)
+    window.shapes.show_shape(empty)
     caption = window.viewport.recon_caption()
     assert "empty" in caption and "threshold" in caption
     assert max(len(line) for line in caption.splitlines()) <= 45  # fits above a half-width view
     assert "empty" in window.statusBar().currentMessage()
-    full = ShapeResult(seq=window._next_seq(), target="recon", grid=window.current.grid, mesh=window.current.mesh,
+    full = ShapeResult(seq=window.session.next_seq(), target="recon", grid=window.current.grid, mesh=window.current.mesh,
                        view=window.view_params(), label="reconstruction")
-    window._show_shape(full)
+    window.shapes.show_shape(full)
     assert window.viewport.recon_caption() == "Reconstruction"
 
 
@@ -146,11 +146,11 @@ def test_help_lists_every_shortcut_and_links_the_docs(qtbot, window):
     help_menu = next(a.menu() for a in window.menuBar().actions() if a.text().replace("&", "") == "Help")
     texts = [a.text().replace("&", "") for a in help_menu.actions()]
     assert "Keyboard shortcuts" in texts and "Documentation" in texts
-    window.actions.shortcuts.trigger()
+    window.window_actions.shortcuts.trigger()
     dialog = window.shortcuts_dialog
     qtbot.waitExposed(dialog)
     shown = dict(dialog.rows())
-    for command, keys, _tip in shortcut_rows(window.actions):
+    for command, keys, _tip in shortcut_rows(window.window_actions):
         assert shown[command] == keys
     assert shown["Quit"] == "Ctrl+Q" and shown["Export"] == "Ctrl+E" and shown["Keyboard shortcuts"] == "F1"
     assert "Orbit" in shown  # mouse controls too
@@ -192,7 +192,7 @@ def test_quit_exits_the_process_quickly(tmp_path):
         "w = MainWindow(engine_factory=None)\n"
         "w.show()\n"
         "shared_loader().warm_up()  # a reader child, as after opening a file\n"
-        "QTimer.singleShot(1500, w.actions.quit.trigger)\n"
+        "QTimer.singleShot(1500, w.window_actions.quit.trigger)\n"
         "code = app.exec()\n"
         "print(f'closed {time.time():.3f}', flush=True)\n"
         "quick_exit(code)\n"

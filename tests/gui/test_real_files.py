@@ -61,7 +61,7 @@ def test_rotate_90_turns_the_opened_shape_and_classifies_it_again(qtbot, tmp_pat
     assert "turned 90\u00b0 about x" in window.current.source_note
     assert window.current.source_path == path  # still that file: a surface change keeps it
     shown = window.shown_seq("main")
-    window.actions.smooth.setChecked(not window.actions.smooth.isChecked())  # re-meshes the shown shape
+    window.window_actions.smooth.setChecked(not window.window_actions.smooth.isChecked())  # re-meshes the shown shape
     qtbot.waitUntil(lambda: window.shown_seq("main") > shown, timeout=30_000)
     assert window.current.source_path == path and "turned" in window.current.source_note
 

@@ -11,6 +11,8 @@ from dataclasses import dataclass
 from PySide6.QtGui import QAction, QKeySequence
 from PySide6.QtWidgets import QMenuBar, QStyle, QWidget
 
+from voxstudio.session import SessionModel
+
 
 @dataclass
 class WindowActions:
@@ -126,3 +128,12 @@ def shortcut_rows(actions: WindowActions) -> list[tuple[str, str, str]]:
         if keys:
             rows.append((action.text().replace("&", "").rstrip("\u2026"), keys, action.statusTip()))
     return rows
+
+
+def update_action_states(actions: WindowActions, session: SessionModel) -> None:
+    """Enable what the engine and the shown shape allow (called on every session change that matters)."""
+    for action in (actions.random_seed, actions.reset_sliders, actions.animate):
+        action.setEnabled(session.has_generator)
+    actions.classify.setEnabled(session.has_classifier and session.current is not None)
+    actions.reconstruction.setEnabled(session.has_classifier)
+    actions.export.setEnabled(session.current is not None)

@@ -57,8 +57,8 @@ def export_filters() -> list[str]:
 
 def open_filter() -> str:
     patterns = " ".join(f"*{ext}" for ext in OPEN_EXTENSIONS)
-    return f"3D shapes ({patterns});;Voxel files ({' '.join('*' + e for e in VOXEL_EXTENSIONS)});;" \
-           f"Meshes ({' '.join('*' + e for e in MESH_EXTENSIONS)});;All files (*)"
+    return (f"3D shapes ({patterns});;Voxel files ({' '.join('*' + e for e in VOXEL_EXTENSIONS)});;"
+            f"Meshes ({' '.join('*' + e for e in MESH_EXTENSIONS)});;All files (*)")
 
 
 def extension_for_filter(name_filter: str) -> str | None:

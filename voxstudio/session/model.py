@@ -33,8 +33,15 @@ _MAX_TRACKED_REQUESTS = 512
 _MAX_LATENCIES = 1000
 
 
-class EngineState(str, Enum):
-    """Life cycle of the engine (a ``str`` enum: compares equal to its value, e.g. ``"ready"``)."""
+class _TextEnum(str, Enum):
+    """A ``str`` enum whose ``str()`` is its value, like 3.11's ``StrEnum`` (the package supports 3.10)."""
+
+    def __str__(self) -> str:
+        return str(self.value)
+
+
+class EngineState(_TextEnum):
+    """Life cycle of the engine (compares equal to its value, e.g. ``"ready"``)."""
 
     NONE = "none"  # no engine asked for (tests, --no-model)
     LOADING = "loading"
@@ -42,7 +49,7 @@ class EngineState(str, Enum):
     FAILED = "failed"
 
 
-class ShapeSource(str, Enum):
+class ShapeSource(_TextEnum):
     """Where the main view's shape comes from (or will come from: a file being opened)."""
 
     NONE = "none"
