@@ -4,7 +4,10 @@ Shape ``i`` of a run uses seed ``S + i``; its latent is the engine's
 ``latent_for_seed`` (what the GUI's seed box uses), moved by the sliders with
 ``latent_with_sliders`` (the GUI's latent-direction sliders, in the same slider
 units), so ``--class chair --seed 42`` here and chair / seed 42 in the GUI are
-the same grid. ``npy`` files hold the thresholded boolean occupancy ``(R, R, R)``,
+the same grid. Named sliders (``--list-sliders``; ``--slider Backrest=1.5``) are the
+class's calibrated sliders from ``weights/sliders.json`` (models/sliders.py), in latent
+units within each slider's calibrated range; they add to the numbered "Mode k" ones.
+``npy`` files hold the thresholded boolean occupancy ``(R, R, R)``,
 index order x, y, z with z up and the front facing -y (the GUI's and the
 procedural data's convention); the other formats go through the same writer as
 the GUI's export.
@@ -90,7 +93,46 @@ def resolve_class(classes: Sequence[str], text: str) -> int:
     raise ValueError(f"unknown class {text!r}; choose one of: {', '.join(classes)}")
 
 
-def generate_grids(engine: Any, class_id: int, seeds: Sequence[int], sliders: Sequence[float]) -> Any:
+def split_slider_settings(
+    engine: Any, class_id: int, settings: Sequence[tuple[str, float]]
+) -> tuple[dict[str, float], list[tuple[str, float]], list[str]]:
+    """``--slider`` pairs -> (named sliders ``{name: value}``, "Mode k" pairs, notes about clamped values).
+
+    A name is looked up among the class's named sliders first, then among the
+    numbered "Mode k" directions; neither: ``ValueError`` listing every valid name.
+    """
+    from voxstudio.models.sliders import normalise_name
+
+    named_set = getattr(engine, "named_sliders", None)
+    class_name = engine.classes[class_id]
+    named_sliders = named_set.sliders(class_name) if named_set is not None else ()
+    modes = slider_names(len(engine.directions))
+    mode_keys = {normalise_name(m) for m in modes}
+    named: dict[str, float] = {}
+    numbered: list[tuple[str, float]] = []
+    notes: list[str] = []
+    for name, value in settings:
+        key = normalise_name(name)
+        match = next((s for s in named_sliders if key in (normalise_name(s.name), normalise_name(s.attribute))), None)
+        if match is not None:
+            clamped = match.clamp(value)
+            if clamped != value:
+                notes.append(f"{match.name}={value:g} clamped to {clamped:g} (calibrated range {match.low:g}..{match.high:g})")
+            named[match.name] = clamped
+        elif key in mode_keys or (key.isdigit() and 1 <= int(key) <= len(modes)):
+            numbered.append((name, value))
+        else:
+            names = [s.name for s in named_sliders]
+            valid = ", ".join(names) if names else "none (" + (getattr(engine, "named_sliders_problem", None)
+                                                               or "no named sliders") + ")"
+            raise ValueError(f"unknown slider {name!r} for {class_name}; named sliders: {valid}; "
+                             f"numbered: {modes[0]} .. {modes[-1]}" if modes else f"unknown slider {name!r}")
+    return named, numbered, notes
+
+
+def generate_grids(
+    engine: Any, class_id: int, seeds: Sequence[int], sliders: Sequence[float], named: dict[str, float] | None = None
+) -> Any:
     """Occupancy probabilities ``(N, R, R, R)`` for ``seeds``, exactly as the GUI computes each one."""
     import numpy as np
 
@@ -99,6 +141,8 @@ def generate_grids(engine: Any, class_id: int, seeds: Sequence[int], sliders: Se
         z = np.asarray(engine.latent_for_seed(int(seed)), dtype=np.float32)
         if any(v != 0.0 for v in sliders):
             z = engine.latent_with_sliders(z, np.asarray(sliders, dtype=np.float32))
+        if named:
+            z = engine.latent_with_named_sliders(z, class_id, named)
         latents.append(z)
     # One latent at a time, like the GUI: results do not depend on the batch.
     return np.stack([np.asarray(engine.generate(z, int(class_id)), dtype=np.float32) for z in latents])
@@ -118,9 +162,13 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     parser.add_argument("--seed", type=seed_arg, default=0, metavar="S",
                         help="seed of the first shape; shape i uses S + i (default: 0)")
     parser.add_argument("--slider", type=slider_arg, action="append", default=[], metavar="NAME=VALUE",
-                        help="set a latent-direction slider as in the GUI, e.g. --slider 'Mode 1=1.5' "
-                        "(GUI units, -3..3; repeatable)")
-    parser.add_argument("--out", type=Path, required=True, metavar="DIR", help="output folder (created if needed)")
+                        help="set a slider, repeatable: a named one of the class (see --list-sliders), e.g. "
+                        "--slider Backrest=1.5 (latent units, clamped to its calibrated range), or a numbered "
+                        "latent direction as in the GUI, e.g. --slider 'Mode 1=1.5' (-3..3)")
+    parser.add_argument("--list-sliders", action="store_true",
+                        help="print the class's named sliders, one per line, and exit")
+    parser.add_argument("--out", type=Path, default=None, metavar="DIR",
+                        help="output folder (created if needed; required unless --list-sliders)")
     parser.add_argument("--format", choices=FORMATS, default="npy", help="file format (default: npy)")
     parser.add_argument("--surface", choices=("blocky", "smooth"), default="blocky",
                         help="mesh formats: voxel cubes or marching cubes (default: blocky)")
@@ -154,16 +202,24 @@ def run(args: argparse.Namespace) -> int:
         return 2
     try:
         class_id = resolve_class(engine.classes, args.class_name)
-        values = slider_values(slider_names(len(engine.directions)), args.slider, SLIDER_LIMIT)
+        named, numbered, notes = split_slider_settings(engine, class_id, args.slider)
+        values = slider_values(slider_names(len(engine.directions)), numbered, SLIDER_LIMIT)
     except ValueError as error:
         print(f"voxstudio: error: {error}", file=sys.stderr)
         return 2
+    if args.list_sliders:
+        return _list_sliders(engine, class_id)
+    if args.out is None:
+        print("voxstudio: error: --out DIR is required (unless --list-sliders)", file=sys.stderr)
+        return 2
+    for note in notes:
+        print(f"voxstudio: note: {note}", file=sys.stderr)
     args.out.mkdir(parents=True, exist_ok=True)
     class_name = engine.classes[class_id]
     written = skipped = 0
     for start in range(0, args.count, 64):
         seeds = [args.seed + i for i in range(start, min(args.count, start + 64))]
-        grids = generate_grids(engine, class_id, seeds, values)
+        grids = generate_grids(engine, class_id, seeds, values, named)
         for seed, grid in zip(seeds, grids):
             if args.clean:
                 from voxstudio.models.cleanup import clean_fragments
@@ -187,3 +243,14 @@ def run(args: argparse.Namespace) -> int:
     print(f"wrote {written} {class_name} shape(s) ({engine.resolution}^3, seeds {args.seed}..{args.seed + args.count - 1}) "
           f"as .{args.format} to {args.out}")
     return 1 if skipped else 0
+
+
+def _list_sliders(engine: Any, class_id: int) -> int:
+    """One named slider per line (stdout); without named sliders, say why (stderr) and fail."""
+    named_set = getattr(engine, "named_sliders", None)
+    if named_set is None:
+        print(f"voxstudio: error: {engine.named_sliders_problem}", file=sys.stderr)
+        return 2
+    for name in named_set.names(engine.classes[class_id]):
+        print(name)
+    return 0
