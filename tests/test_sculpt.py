@@ -11,8 +11,8 @@ from voxstudio.core.sculpt import (
     axis_normal,
     brush_cells,
     brush_offsets,
+    clamp_to_cell,
     face_normal,
-    nudge_towards,
     picked_voxel,
     target_voxel,
 )
@@ -78,12 +78,17 @@ def test_face_normal_faces_the_camera_whatever_the_winding():
     assert face_normal(tri[::-1], towards=(3, 4, 50)).tolist() == [0, 0, 1]
 
 
-def test_nudge_moves_an_edge_click_into_the_picked_cell():
+def test_clamping_moves_an_edge_click_into_the_picked_cell():
     # a click exactly on the edge x = 4 between the top faces of (3,4,2) and (4,4,2)
     edge = np.array([4.0, 4.5, 3.0])
-    centroid = np.array([3.66, 4.33, 3.0])  # a triangle of (3,4,2)'s top face
-    assert picked_voxel(edge, (0, 0, 1), (R, R, R)) == (4, 4, 2)  # ambiguous without the nudge
-    assert picked_voxel(nudge_towards(edge, centroid), (0, 0, 1), (R, R, R)) == (3, 4, 2)
+    triangle = np.array([[3, 4, 3], [4, 4, 3], [4, 5, 3]], dtype=float)  # half of (3,4,2)'s top face
+    assert picked_voxel(edge, (0, 0, 1), (R, R, R)) == (4, 4, 2)  # ambiguous without the clamp
+    assert picked_voxel(clamp_to_cell(edge, triangle), (0, 0, 1), (R, R, R)) == (3, 4, 2)
+    # the picker's tolerance put the point above the front face (-y) of (13,26,29): it stays that face's
+    front = np.array([[13, 26, 29], [14, 26, 29], [14, 26, 30]], dtype=float)
+    point = clamp_to_cell((13.8, 26.0, 30.037), front)
+    assert 29 < point[2] < 30 and point[1] == 26.0
+    assert picked_voxel(point, (0, -1, 0), (32, 32, 32)) == (13, 26, 29)
 
 
 def test_every_face_of_a_real_blocky_mesh_maps_back_to_its_voxel():

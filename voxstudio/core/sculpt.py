@@ -34,7 +34,7 @@ __all__ = [
     "brush_cells",
     "brush_offsets",
     "face_normal",
-    "nudge_towards",
+    "clamp_to_cell",
     "picked_voxel",
     "target_voxel",
 ]
@@ -79,16 +79,24 @@ def face_normal(triangle: Sequence[Sequence[float]] | np.ndarray,
     return normal
 
 
-def nudge_towards(point: Sequence[float] | np.ndarray, centre: Sequence[float] | np.ndarray,
-                  fraction: float = 0.01) -> np.ndarray:
-    """``point`` moved ``fraction`` of the way to ``centre`` (a picked cell's centroid).
+def clamp_to_cell(point: Sequence[float] | np.ndarray, corners: Sequence[Sequence[float]] | np.ndarray,
+                  margin: float = 0.01) -> np.ndarray:
+    """``point`` moved just inside the bounding box of the picked cell's ``corners``.
 
-    A click exactly on the edge between two voxel faces is ambiguous (``floor``
-    picks either side); moving it slightly into the picked cell makes it belong
-    to that cell's voxel.
+    A picker reports a point on or near the cell it hit, but a click on the edge
+    between two voxel faces, or the picker's tolerance, can put it a hair on the
+    other side (``floor`` would then name the neighbouring voxel). Clamped
+    ``margin`` inside the face, the point belongs to the face that was picked.
     """
-    p = np.asarray(point, dtype=np.float64)
-    return p + fraction * (np.asarray(centre, dtype=np.float64) - p)
+    p = np.asarray(point, dtype=np.float64).reshape(3)
+    c = np.asarray(corners, dtype=np.float64).reshape(-1, 3)
+    low, high = c.min(axis=0), c.max(axis=0)
+    inner = (high - low) > 2 * margin
+    out = p.copy()
+    out[inner] = np.clip(p[inner], low[inner] + margin, high[inner] - margin)
+    flat = ~inner
+    out[flat] = (low[flat] + high[flat]) / 2  # the face's own plane
+    return out
 
 
 def _in_grid(cell: np.ndarray, shape: Sequence[int]) -> bool:
