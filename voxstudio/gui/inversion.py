@@ -26,6 +26,7 @@ import numpy as np
 from PySide6.QtCore import QObject, Qt, Signal
 from PySide6.QtWidgets import QPushButton, QWidget
 
+from voxstudio.core.iou import grid_iou as voxel_iou  # the one IoU (thresholds at 0.5, resizes to the first)
 from voxstudio.gui.inversion_dialog import InversionDialog
 from voxstudio.gui.loaded_latent import LoadedLatent
 from voxstudio.session import ClassifyOutcome, EngineState, SessionModel, ShapeResult
@@ -104,19 +105,6 @@ class InversionRequest:
         worker.stats["invert"] += 1
         job.done.emit(InversionOutcome(job, z, self.class_id, voxel_iou(generated, self.grid), job.steps_run,
                                        seconds, self.label))
-
-
-def voxel_iou(a: np.ndarray, b: np.ndarray) -> float:
-    """IoU of two occupancy grids (probabilities thresholded at 0.5), resized to ``a``'s size."""
-    from voxstudio.core.grid import resize
-
-    occ_a = np.asarray(a) >= 0.5
-    occ_b = np.asarray(b)
-    if occ_b.shape != occ_a.shape:
-        occ_b = resize(occ_b, occ_a.shape[0])
-    occ_b = occ_b >= 0.5
-    union = int((occ_a | occ_b).sum())
-    return 1.0 if union == 0 else float((occ_a & occ_b).sum()) / union
 
 
 class InversionController(QObject):
