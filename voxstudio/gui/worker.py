@@ -30,7 +30,7 @@ from typing import TYPE_CHECKING, Any, ClassVar, Protocol, runtime_checkable
 import numpy as np
 from PySide6.QtCore import QCoreApplication, QObject, QThread, Signal, SignalInstance, Slot
 
-from voxstudio.core.errors import VoxelFileError
+from voxstudio.core.errors import VoxStudioError, WeightsError
 from voxstudio.gui.file_loader import shared_loader
 from voxstudio.gui.requests import (
     ClassifyOutcome,
@@ -364,14 +364,12 @@ def torch_threads() -> int:
 
 
 def _failure_kind(error: BaseException) -> FailureKind:
-    from voxstudio.models.weights import WeightsError  # torch: imported on the worker, only on failure
-
     return FailureKind.WEIGHTS if isinstance(error, WeightsError) else FailureKind.ERROR
 
 
 def _user_message(error: BaseException) -> str:
-    """The message to show: loaders' errors are written for users; others get their type."""
-    if isinstance(error, VoxelFileError) or _failure_kind(error) is FailureKind.WEIGHTS:
+    """The message to show: the project's own errors are written for users; others get their type."""
+    if isinstance(error, VoxStudioError):
         return str(error)
     if isinstance(error, MemoryError):
         return "Not enough memory for this operation (is the file too large?)."
