@@ -8,7 +8,7 @@ from collections.abc import Callable
 from typing import Any
 
 
-@functools.lru_cache(maxsize=None)
+@functools.cache
 def shared_engine() -> Any:
     """One random-init 32^3 engine for the whole session (first built on a worker thread)."""
     from voxstudio.models.engine import VoxelEngine

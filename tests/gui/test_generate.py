@@ -4,9 +4,8 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
-from PySide6.QtCore import Qt
-
 from gui_helpers import mesh_signature, shared_engine, wait_for_shape
+from PySide6.QtCore import Qt
 
 pytestmark = pytest.mark.gui
 

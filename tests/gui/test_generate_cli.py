@@ -5,7 +5,6 @@ from __future__ import annotations
 import numpy as np
 import pytest
 import torch
-
 from gui_helpers import shared_engine, wait_for_shape
 
 pytestmark = pytest.mark.gui

@@ -23,7 +23,7 @@ pytestmark = pytest.mark.gui
 SAMPLE = "chair"
 
 
-@functools.lru_cache(maxsize=None)
+@functools.cache
 def shipped_engine() -> Any:
     from voxstudio.models.engine import VoxelEngine
 
