@@ -1,0 +1,109 @@
+"""The shipped named sliders move their attribute on the shipped generator (measured, several seeds)."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+import torch
+
+from voxstudio import paths
+from voxstudio.data.attributes import CLASS_ATTRIBUTES, class_attribute_table, measure_extents
+from voxstudio.data.procedural import generate_shape
+from voxstudio.models.engine import VoxelEngine
+from voxstudio.models.sliders import SLIDERS_FILE
+
+torch.set_num_threads(1)
+
+SEEDS = range(12)
+_EXTENTS = ("height", "width", "depth")
+
+pytestmark = pytest.mark.skipif(not (paths.weights_dir() / SLIDERS_FILE).exists(),
+                                reason="weights/sliders.json not shipped")
+
+
+@pytest.fixture(scope="module")
+def engine() -> VoxelEngine:
+    return VoxelEngine.load(device="cpu")
+
+
+def _ends(engine: VoxelEngine, class_name: str, name: str) -> tuple[np.ndarray, np.ndarray]:
+    """Thresholded shapes of SEEDS at the slider's low and high end."""
+    assert engine.named_sliders is not None
+    slider = engine.named_sliders.find(class_name, name)
+    class_id = engine.classes.index(class_name)
+    out = []
+    for value in (slider.low, slider.high):
+        z = np.stack([engine.latent_with_named_sliders(engine.latent_for_seed(s), class_id, {name: value})
+                      for s in SEEDS])
+        out.append(engine.generate(z, np.full(len(z), class_id)) > 0.5)
+    return out[0], out[1]
+
+
+def test_shipped_file_fits_the_shipped_generator(engine: VoxelEngine) -> None:
+    assert engine.named_sliders is not None, engine.named_sliders_problem
+    sliders = engine.named_sliders
+    assert sliders.generator_sha256 == engine.configs["gan"]["weights_file"]["sha256"]
+    assert set(sliders.classes) == set(engine.classes)
+    total = 0
+    for class_name in engine.classes:
+        for slider in sliders.sliders(class_name):
+            total += 1
+            assert slider.attribute in CLASS_ATTRIBUTES[class_name]
+            assert slider.tooltip.startswith(slider.name) and -3.0 <= slider.low < 0 < slider.high <= 3.0
+            figures = slider.figures
+            assert figures["right_way"] >= 0.75 and figures["change_std"] >= 0.5
+            # calibrated: both ends as plausible as the unmoved shapes, within 10 points
+            for key in ("agreement", "one_piece"):
+                assert min(figures[key]["low"], figures[key]["high"]) >= figures[key]["centre"] - 0.10 - 1e-9
+    assert total >= 24
+    assert {"Backrest", "Armrests"} <= set(sliders.names("chair"))
+
+
+def test_extent_sliders_move_the_measured_extent(engine: VoxelEngine) -> None:
+    """Every Height / Width / Depth slider: measured straight from the voxels, high end > low end."""
+    checked = 0
+    assert engine.named_sliders is not None
+    for class_name in engine.classes:
+        for slider in engine.named_sliders.sliders(class_name):
+            if slider.attribute not in _EXTENTS:
+                continue
+            low, high = _ends(engine, class_name, slider.name)
+            axis = _EXTENTS.index(slider.attribute)
+            lo = measure_extents(low, min_voxels=3)[:, axis]
+            hi = measure_extents(high, min_voxels=3)[:, axis]
+            assert hi.mean() > lo.mean() + 1.0, (class_name, slider.name, lo, hi)
+            assert (hi > lo).mean() >= 0.7, (class_name, slider.name, lo, hi)
+            checked += 1
+    assert checked >= 4
+
+
+def _voxel_regressor(class_name: str, attribute: str):
+    """Ridge on 2^3-pooled grids of procedural shapes (other seeds than the fit's) -> attribute."""
+    seeds = list(range(5_000, 5_300))
+    grids = np.stack([generate_shape(class_name, s) for s in seeds])
+    y = class_attribute_table(class_name, seeds)[:, CLASS_ATTRIBUTES[class_name].index(attribute)].astype(float)
+    keep = np.isfinite(y)
+
+    def pooled(g: np.ndarray) -> np.ndarray:
+        n = g.shape[0]
+        return g.reshape(n, 16, 2, 16, 2, 16, 2).mean(axis=(2, 4, 6)).reshape(n, -1).astype(float)
+
+    x = pooled(grids[keep])
+    mx, my = x.mean(0), y[keep].mean()
+    xc = x - mx
+    w = xc.T @ np.linalg.solve(xc @ xc.T + 10.0 * np.eye(len(xc)), y[keep] - my)
+    return lambda g: pooled(g) @ w + my - mx @ w
+
+
+@pytest.mark.parametrize(("class_name", "name"), [("chair", "Backrest"), ("chair", "Armrests"),
+                                                  ("chair", "Seat height")])
+def test_chair_part_sliders_move_their_part(engine: VoxelEngine, class_name: str, name: str) -> None:
+    assert engine.named_sliders is not None
+    if name not in engine.named_sliders.names(class_name):
+        pytest.skip(f"{name} not among the shipped {class_name} sliders")
+    slider = engine.named_sliders.find(class_name, name)
+    low, high = _ends(engine, class_name, name)
+    predict = _voxel_regressor(class_name, slider.attribute)
+    lo, hi = predict(low), predict(high)
+    assert (hi > lo).mean() >= 0.75, (lo, hi)
+    assert hi.mean() > lo.mean()
