@@ -13,7 +13,7 @@ import numpy as np
 import pytest
 from gui_helpers import mesh_signature, shared_engine
 from PySide6.QtCore import QElapsedTimer, QPoint, Qt, QTimer
-from PySide6.QtGui import QImage, QPainter
+from PySide6.QtGui import QAction, QImage, QPainter
 from PySide6.QtTest import QTest
 
 from voxstudio.gui.inversion import voxel_iou
@@ -53,10 +53,6 @@ class SlowInversionEngine:
 
 def _tool(window: Any) -> SculptController:
     tool = getattr(window, "sculpt", None)
-    if tool is None:  # TEMP until wired
-        tool = window.sculpt = SculptController(window.session, window.client, window.viewport, window.generate_panel,
-                                                window.window_actions.smooth, window)
-        tool.install(window.toolbar, window.menuBar())
     assert isinstance(tool, SculptController), "the window has no sculpt tool"
     return tool
 
@@ -119,7 +115,14 @@ def _display_point(window: Any, world: tuple[float, float, float]) -> QPoint:
 
 
 def test_pick_adds_the_voxel_beyond_and_shift_removes_it_with_undo(qtbot, window):
+    shortcuts = {action: action.shortcut().toString() for action in window.findChildren(QAction)}
+    assert [keys for keys in shortcuts.values() if keys == "E"] == ["E"]  # the Sculpt key is no one else's
+    menus = {a.text().replace("&", ""): a.menu() for a in window.menuBar().actions() if a.menu() is not None}
+    assert _tool(window).action in menus["Sculpt"].actions() and _tool(window).action in window.toolbar.actions()
     tool = _enter(qtbot, window)
+    for action, keys in shortcuts.items():  # while sculpting, Ctrl+Z / Ctrl+Shift+Z are the sculpt tool's
+        if keys in ("Ctrl+Z", "Ctrl+Shift+Z"):
+            assert action.shortcut().isEmpty() or action in (tool.undo_action, tool.redo_action)
     assert not window.window_actions.smooth.isChecked()  # voxel blocks while sculpting
     start = tool.model.grid
     i, j, k = _top_voxel(start)
@@ -163,6 +166,8 @@ def test_pick_adds_the_voxel_beyond_and_shift_removes_it_with_undo(qtbot, window
 
     tool.action.trigger()  # leave: the window's own keys and surface come back
     assert not tool.active and not tool.toolbar.isVisible()
+    assert all(action.shortcut().toString() == keys for action, keys in shortcuts.items())
+    assert not tool.undo_action.isEnabled()
     assert tool.apply_pick((i + 0.5, j + 0.5, k + 1.0), (0.0, 0.0, 1.0)) is None  # no edits outside the mode
 
 

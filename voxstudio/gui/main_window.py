@@ -33,6 +33,7 @@ from voxstudio.gui.generate_panel import GeneratePanel
 from voxstudio.gui.inversion import InversionController
 from voxstudio.gui.pose_explorer import PoseExplorerController
 from voxstudio.gui.requests import Failure
+from voxstudio.gui.sculpt import SculptController
 from voxstudio.gui.settings import AppSettings
 from voxstudio.gui.shape_controller import ShapeController
 from voxstudio.gui.view_controller import ViewController
@@ -164,6 +165,8 @@ class MainWindow(QMainWindow):
         self.exports = ExportController(s, c, self.generate_panel, self.viewport, self.settings, self)
         self.pose_explorer = PoseExplorerController(s, c, self.classify_panel.pose_box, a.reconstruction)
         self.inversion = InversionController(s, c, self.classify_panel.invert_button, self.generate_panel, self)
+        self.sculpt = SculptController(s, c, self.viewport, self.generate_panel, a.smooth, self)  # Sculpt and snap
+        self.sculpt.install(self.toolbar, self.menuBar())
 
     def _connect(self) -> None:
         s, a = self.session, self.window_actions

@@ -87,6 +87,8 @@ class VoxelPicker:
         """``(point, normal)`` at VTK display coordinates ``(x, y)`` (origin bottom left), or None."""
         renderer = self.viewport.plotter.renderers[0]
         actor = self.viewport.views[0].actor  # the shape actor (replaced in the benchmark's non-in-place mode)
+        if not renderer.IsInViewport(int(x), int(y)):
+            return None  # the right-hand view (reconstruction / before snap) is not sculpted
         self.picker.InitializePickList()
         self.picker.AddPickList(actor)
         if not self.picker.Pick(float(x), float(y), 0.0, renderer) or self.picker.GetCellId() < 0:
