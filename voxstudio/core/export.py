@@ -202,7 +202,7 @@ def export(
 
             box = bounding_box(to_occupancy(array, threshold))
             cells = 0 if box is None else int(np.prod(box[1] - box[0] + 2))
-            if cells > MAX_SMOOTH_CELLS:
+            if box is not None and cells > MAX_SMOOTH_CELLS:
                 raise VoxelFileError(
                     path, f"a smooth surface of this {'x'.join(map(str, box[1] - box[0]))} object needs "
                     f"{cells:,} cells of marching cubes, over the limit of {MAX_SMOOTH_CELLS:,}; "

@@ -444,8 +444,8 @@ def _split_double_edges(vertices: np.ndarray, faces: np.ndarray, directions: np.
         new_vertices[group_of.ravel()] = mids
         vertices = np.concatenate([vertices, new_vertices])
         f = idx // 3
-        i = idx % 3
-        v0, v1, v2 = faces[f, i], faces[f, (i + 1) % 3], faces[f, (i + 2) % 3]
+        corner = idx % 3
+        v0, v1, v2 = faces[f, corner], faces[f, (corner + 1) % 3], faces[f, (corner + 2) % 3]
         keep = np.ones(faces.shape[0], dtype=bool)
         keep[f] = False
         faces = np.concatenate([faces[keep], np.stack([v0, mid_id, v2], axis=1), np.stack([mid_id, v1, v2], axis=1)])

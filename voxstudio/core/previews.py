@@ -59,7 +59,7 @@ def save_sample_grid(path: Path, grids: np.ndarray, rows: int, row_labels: list[
             draw.text((4, rr * (th + 2) + th // 2 - 5), label, fill=(230, 230, 230))
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
-    image = image.resize((image.width * 2, image.height * 2), Image.NEAREST)
+    image = image.resize((image.width * 2, image.height * 2), Image.Resampling.NEAREST)
     image.save(path)
     return path
 

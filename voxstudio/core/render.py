@@ -14,13 +14,13 @@ import os
 import sys
 from collections.abc import Iterator
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, cast
 
 import numpy as np
 
 from voxstudio.core.atomic import atomic_write
 from voxstudio.core.errors import VoxelFileError
-from voxstudio.core.export import grid_to_mesh
+from voxstudio.core.export import Surface, grid_to_mesh
 
 if TYPE_CHECKING:  # pragma: no cover
     import pyvista
@@ -46,7 +46,7 @@ def add_grid_to_plotter(
 
     Returns the VTK actor, or ``None`` for an empty grid.
     """
-    mesh = grid_to_mesh(grid, surface, threshold)
+    mesh = grid_to_mesh(grid, cast("Surface", surface), threshold)  # grid_to_mesh rejects other names
     if mesh.is_empty:
         return None
     polydata = mesh.to_polydata()

@@ -214,7 +214,7 @@ def read_meta(data_dir: str | os.PathLike[str]) -> dict:
 
     path = Path(data_dir) / "meta.json"
     if not Path(data_dir).is_dir():
-        raise VoxelFileError(data_dir, "dataset folder does not exist")
+        raise VoxelFileError(Path(data_dir), "dataset folder does not exist")
     if not path.exists():
         raise VoxelFileError(path, "missing dataset metadata (not a dataset folder? build or import one first)")
     return read_meta_json(path)

@@ -17,7 +17,7 @@ from __future__ import annotations
 import warnings
 import zipfile
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeGuard
 
 import numpy as np
 from numpy.lib import format as npformat
@@ -56,7 +56,7 @@ def read_meta_json(path: Path) -> dict[str, Any]:
     return validate_meta(meta, path)
 
 
-def _is_int(value: object) -> bool:
+def _is_int(value: object) -> TypeGuard[int]:
     return isinstance(value, int) and not isinstance(value, bool)
 
 

@@ -203,7 +203,8 @@ class CapsNet3D(nn.Module):
         self._decoder_width = widths[0]
         # Start reconstructions at a typical occupancy (~10 %) instead of 50 %, so
         # early reconstruction gradients do not swamp the margin loss.
-        nn.init.constant_(self.decoder[-1].bias, math.log(0.1 / 0.9))
+        last: Any = self.decoder[-1]  # the final ConvTranspose3d
+        nn.init.constant_(last.bias, math.log(0.1 / 0.9))
 
     def config(self) -> dict[str, Any]:
         """Constructor arguments as JSON-safe values (stored next to the weights)."""

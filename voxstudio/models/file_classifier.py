@@ -111,7 +111,7 @@ class FileClassifier:
     def classify_grids(self, grids: np.ndarray) -> list[tuple[int | None, float, np.ndarray, float]]:
         """``(class id or None, confidence, probabilities, presence)`` per grid."""
         out = self.votes(grids)
-        results = []
+        results: list[tuple[int | None, float, np.ndarray, float]] = []
         for probs_t, presence_t in zip(out.probabilities, out.presence):
             probs = probs_t.numpy()
             presence = float(presence_t)

@@ -122,6 +122,10 @@ class ConditionalGroupNorm3d(nn.Module):
 class Generator(nn.Module):
     """``(z, class_id) -> occupancy probabilities (B, R, R, R)``."""
 
+    # Buffers registered only by set_latent_affine (absent until then: check with hasattr).
+    latent_mean: Tensor
+    latent_transform: Tensor
+
     def __init__(
         self,
         num_classes: int,
@@ -150,6 +154,7 @@ class Generator(nn.Module):
         self.to_voxels = nn.ConvTranspose3d(chans[-1], 1, 4, stride=2, padding=1)
         # Furniture fills ~10-15% of the grid: start near that occupancy instead of
         # 50% so the first hundreds of steps are not spent learning "mostly empty".
+        assert self.to_voxels.bias is not None
         nn.init.constant_(self.to_voxels.bias, OUTPUT_BIAS_INIT)
 
     def set_latent_affine(self, mean: Tensor, transform: Tensor) -> None:
@@ -492,5 +497,5 @@ def update_ema(ema: nn.Module, model: nn.Module, decay: float) -> None:
     """
     for e, m in zip(ema.parameters(), model.parameters()):
         e.lerp_(m.detach(), 1.0 - decay)
-    for e, m in zip(ema.buffers(), model.buffers()):
-        e.copy_(m)
+    for ema_buffer, buffer in zip(ema.buffers(), model.buffers()):
+        ema_buffer.copy_(buffer)

@@ -17,9 +17,13 @@ probability. Below the threshold calibrated at training time
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import TYPE_CHECKING, cast
 
 import torch
 from torch import Tensor, nn
+
+if TYPE_CHECKING:
+    from voxstudio.models.capsnet import CapsNet3D
 
 __all__ = ["YAW_VOTES", "Votes", "yaw_views", "vote", "is_none_of_these"]
 
@@ -48,11 +52,12 @@ def vote(model: nn.Module, x: Tensor, votes: int = YAW_VOTES, reconstruct: bool 
     batch = x.shape[0]
     views = yaw_views(x, votes)
     if hasattr(model, "capsules"):
-        poses, lengths = model.capsules(views)
+        capsnet = cast("CapsNet3D", model)
+        poses, lengths = capsnet.capsules(views)
         mean = lengths.reshape(batch, votes, -1).mean(dim=1)
         probabilities = mean / mean.sum(dim=1, keepdim=True).clamp_min(1e-12)
         first = poses.reshape(batch, votes, *poses.shape[1:])[:, 0]
-        recon = model.decode(first, probabilities.argmax(dim=1)) if reconstruct else None
+        recon = capsnet.decode(first, probabilities.argmax(dim=1)) if reconstruct else None
         return Votes(probabilities, mean.max(dim=1).values.clamp(0.0, 1.0), first, recon)
     logits = model(views)
     probabilities = torch.softmax(logits.float(), dim=1).reshape(batch, votes, -1).mean(dim=1)

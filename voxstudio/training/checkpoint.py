@@ -18,7 +18,7 @@ import os
 import random
 import stat
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeGuard
 
 import numpy as np
 import torch
@@ -169,7 +169,7 @@ def load_checkpoint(path: Path) -> dict[str, Any]:
     return payload
 
 
-def _is_int(value: object) -> bool:
+def _is_int(value: object) -> TypeGuard[int]:
     return isinstance(value, int) and not isinstance(value, bool)
 
 
@@ -194,26 +194,26 @@ def validate_checkpoint(payload: dict[str, Any], path: Path) -> None:
     metrics = payload.get("metrics", {})
     _need(isinstance(metrics, dict) and all(isinstance(k, str) and isinstance(v, (int, float)) and not isinstance(v, bool)
                                             for k, v in metrics.items()), path, "'metrics' must map names to numbers")
-    modules = payload.get("modules")
+    modules: Any = payload.get("modules")  # checked field by field below (_need raises)
     _need(isinstance(modules, dict) and all(isinstance(name, str) for name in modules), path,
           "'modules' must map module names to state dicts")
     for name, state in modules.items():
         _need(isinstance(state, dict) and all(isinstance(k, str) and isinstance(t, torch.Tensor) for k, t in state.items()),
               path, f"module {name!r} is not a state dict of tensors")
-    optimizers = payload.get("optimizers")
+    optimizers: Any = payload.get("optimizers")
     _need(isinstance(optimizers, dict), path, "'optimizers' must map optimizer names to their states")
     for name, state in optimizers.items():
         _need(isinstance(state, dict) and isinstance(state.get("state"), dict)
               and isinstance(state.get("param_groups"), list)
               and all(isinstance(group, dict) and isinstance(group.get("params"), list) for group in state["param_groups"]),
               path, f"optimizer {name!r} is not an optimizer state (state + param_groups)")
-    rng = payload.get("rng")
+    rng: Any = payload.get("rng")
     _need(isinstance(rng, list), path, "'rng' must be a list of per-process generator states")
     for index, state in enumerate(rng):
         _check_rng(state, path, index)
 
 
-def _check_rng(state: object, path: Path, index: int) -> None:
+def _check_rng(state: Any, path: Path, index: int) -> None:
     where = f"random-generator state {index}"
     _need(isinstance(state, dict), path, f"{where} is not a mapping")
     torch_state = state.get("torch")

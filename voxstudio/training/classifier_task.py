@@ -77,6 +77,8 @@ class ClassifierTask:
         self.resolution = int(resolution)
         self.decoder_only = decoder_only
         self.init_training: dict[str, Any] | None = None
+        # CapsNet3D or VoxNet (``kind`` decides): typed Any for the kind-specific methods used below.
+        self.model: Any
         if init_weights is not None:
             self.model = self._load_initial(init_weights)
         else:

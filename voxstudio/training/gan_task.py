@@ -34,7 +34,7 @@ import copy
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import torch
@@ -57,6 +57,9 @@ from voxstudio.models.gan import (
 from voxstudio.models.latent import compute_directions
 from voxstudio.models.weights import DIRECTIONS_KEY, ENCODER_PREFIX, GAN_STEM, SCALES_KEY, save_weights
 from voxstudio.training.gan_metrics import evaluate_generator
+
+if TYPE_CHECKING:
+    from voxstudio.data.dataset import VoxelDataset
 
 #: Slider directions exported with the weights.
 NUM_DIRECTIONS = 8
@@ -149,11 +152,12 @@ class GANTask:
         if self.arch.num_classes != len(classes) or self.arch.resolution != resolution:
             raise ValueError("architecture config does not match the data set's classes / resolution")
         self.train_cfg = train or GANTrainConfig()
-        self.generator = build_generator(self.arch).to(device)
-        self.discriminator = build_discriminator(self.arch).to(device)
+        # nn.Module, not Generator / Encoder: bind() swaps in DDP wrappers; _unwrap() gets the plain ones.
+        self.generator: nn.Module = build_generator(self.arch).to(device)
+        self.discriminator: nn.Module = build_discriminator(self.arch).to(device)
         self.ema = make_ema(self.generator)
         t = self.train_cfg
-        self.encoder = build_encoder(self.arch).to(device) if t.recon_weight > 0 else None
+        self.encoder: nn.Module | None = build_encoder(self.arch).to(device) if t.recon_weight > 0 else None
         g_params = list(self.generator.parameters())
         if self.encoder is not None:
             g_params += list(self.encoder.parameters())
@@ -167,7 +171,7 @@ class GANTask:
         d = self.arch.latent_dim
         self.post_mean = torch.zeros(d, dtype=torch.float64)
         self.post_moment = torch.eye(d, dtype=torch.float64)
-        self.train_set = None  # set by build_task: exact posterior fits
+        self.train_set: VoxelDataset | None = None  # set by build_task: exact posterior fits
         self._posterior_fitted = False
         # Per-class Gaussians (class_prior): means (C, D) and Cholesky factors (C, D, D).
         self.class_mean = torch.zeros(self.arch.num_classes, d)
@@ -397,6 +401,8 @@ class GANTask:
         ``per_class`` (optional) encodes only that many random shapes per class
         (cheap refits during training); the export uses every shape.
         """
+        if self.train_set is None:
+            raise ValueError("fitting per-class posteriors needs the training set (build_task sets it)")
         voxels, labels = np.asarray(self.train_set.voxels), np.asarray(self.train_set.labels)
         rng = np.random.default_rng(seed)
         means, chols = [], []
@@ -469,8 +475,12 @@ def _gaussian_fit(mu: Tensor, variance: Tensor) -> tuple[Tensor, Tensor]:
     return mu.mean(0), torch.linalg.cholesky(cov)
 
 
-def _unwrap(module: nn.Module) -> nn.Module:
-    """The plain module behind a DDP wrapper (fit() may wrap trainable modules)."""
+def _unwrap(module: nn.Module | None) -> Any:
+    """The plain module behind a DDP wrapper (fit() may wrap trainable modules).
+
+    Typed ``Any``: it is the Generator / Encoder built in ``__init__``, whose
+    methods (``sample``, ``set_latent_affine``...) the callers use.
+    """
     return getattr(module, "module", module)
 
 
