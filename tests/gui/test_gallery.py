@@ -249,3 +249,15 @@ def test_gallery_picture(qtbot, make_window, tmp_path):
     assert image.width() >= 1000 and dialog.width() > 500
     out = Path(__file__).resolve().parents[2] / "docs" / "images" / "gallery.png" if update else tmp_path / "g.png"
     assert image.save(str(out))
+
+
+def test_more_like_this_needs_a_generated_shape(qtbot, window):
+    from voxstudio.paths import resource_path
+
+    gallery = gallery_of(window)
+    dialog = gallery.open()
+    assert dialog.like_button.isEnabled()
+    wait_for_shape(qtbot, window, lambda: window.open_path(resource_path("samples", "sofa.binvox")))
+    assert not dialog.like_button.isEnabled() and "file" in dialog.like_button.toolTip()
+    job = gallery.job
+    assert not gallery.more_like_this() and gallery.job is job  # nothing to vary: the batch stays

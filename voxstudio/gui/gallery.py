@@ -141,7 +141,9 @@ def apply_sample(panel: GeneratePanel, sample: GallerySample) -> None:
 
     A seed sample sets the seed (and drops a loaded shape at end A); a "more like
     this" sample becomes end A's loaded latent, as "Open in generator" does.
+    A running animation stops first (it would walk away from the picked shape).
     """
+    panel.set_animating(False)
     if sample.seed is None:
         panel.set_loaded_latent("A", LoadedLatent(sample.latent, sample.label), sample.class_id)
         return
@@ -275,6 +277,11 @@ class GalleryController(QObject):
         self._rendered.connect(self._on_rendered)
         client.failed.connect(self._on_failed)
         parent.installEventFilter(self)  # the window's Close: stop the render thread first
+        events = getattr(source, "events", None)  # the session model: follow the shown shape
+        if events is not None:
+            events.current.connect(lambda _result: self._update_like_button())
+        elif hasattr(source, "shapeShown"):
+            source.shapeShown.connect(lambda _result: self._update_like_button())
 
     # -- state ---------------------------------------------------------------------------------
     def available(self) -> bool:
