@@ -36,6 +36,10 @@ EXCLUDED_PACKAGES = [
     "pytest", "_pytest", "pytestqt", "pytest_benchmark", "hypothesis", "IPython",
     "jedi", "parso", "ipykernel", "notebook", "jupyter_client", "sphinx", "docutils",
     "setuptools", "pkg_resources", "pip",
+    # Type checkers / linters of the dev install. pyvista imports mypy whenever
+    # importlib finds it (pyvista/typing/mypy_plugin.py); bundled without its mypyc
+    # helper module, `import pyvista` then failed and the bundled GUI could not start.
+    "mypy", "mypyc", "importlinter", "grimp", "ruff",
     # Optional extras of requests/urllib3/networkx the app never reaches
     "cryptography", "OpenSSL", "pandas",
     # Other GUI toolkits

@@ -40,6 +40,13 @@ def test_rules_drop_unused_files_and_keep_needed_ones() -> None:
     assert not slim.is_dropped("vtkmodules/libvtkRenderingOpenGL2.so", "binaries")
 
 
+def test_dev_tools_stay_out_of_the_bundle() -> None:
+    """pyvista imports mypy when it can be found: a half-bundled mypy broke `import pyvista`."""
+    excluded = set(slim.excluded_modules())
+    assert {"mypy", "mypyc", "pytest", "IPython"} <= excluded
+    assert not excluded & {"torch", "pyvista", "pyvistaqt", "vtkmodules", "PySide6", "scipy", "skimage", "trimesh"}
+
+
 def test_symbolic_links_go_with_their_dropped_target() -> None:
     binaries = [
         ("PySide6/Qt/lib/libQt6Network.so.6", "/site/PySide6/Qt/lib/libQt6Network.so.6", "BINARY"),
