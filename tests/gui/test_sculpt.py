@@ -326,3 +326,53 @@ def test_sculpt_and_snap_screenshot(qtbot, tmp_path, make_window):
     assert sheet.save(str(path))
     if os.environ.get("VOXSTUDIO_UPDATE_DOCS") == "1":
         shutil.copyfile(path, DOCS_IMAGE)
+
+
+def _history(window: Any) -> Any:
+    """The window's shape history (built here too while the window does not build it yet)."""
+    history = getattr(window, "history", None)
+    if history is None:
+        from voxstudio.gui.history_controller import HistoryController
+
+        history = window.history = HistoryController(window.session, window.generate_panel, window.settings, window)
+    return history
+
+
+def _press(qtbot: Any, window: Any, key: Qt.Key, modifiers: Any) -> None:
+    if not window.isActiveWindow():
+        window.activateWindow()
+        qtbot.waitUntil(window.isActiveWindow, timeout=5_000)
+    qtbot.keyClick(window, key, modifiers)
+
+
+def test_ctrl_z_undoes_voxels_while_sculpting_and_shapes_after_and_a_snap_is_a_history_step(qtbot, window):
+    history = _history(window)
+    panel = window.generate_panel
+    ctrl = Qt.KeyboardModifier.ControlModifier
+    panel.seed.setValue(5)
+    qtbot.waitUntil(lambda: window.session.current.generate is not None
+                    and window.session.current.generate.seed_a == 5, timeout=30_000)
+    qtbot.waitUntil(history.history.can_undo, timeout=10_000)
+    tool = _enter(qtbot, window)
+    i, j, k = _top_voxel(tool.model.grid)
+    tool.apply_pick((i + 0.5, j + 0.5, k + 1.0), (0.0, 0.0, 1.0))
+    _wait_shown(qtbot, window, tool)
+
+    _press(qtbot, window, Qt.Key.Key_Z, ctrl)  # the voxel edit, not the seed
+    _wait_shown(qtbot, window, tool)
+    assert tool.model.changed_voxels() == 0 and panel.seed.value() == 5
+
+    tool.apply_pick((i + 0.5, j + 0.5, k + 1.0), (0.0, 0.0, 1.0))
+    tool.snap_steps = 10
+    with qtbot.waitSignal(tool.snapFinished, timeout=120_000):
+        tool.snap()
+    qtbot.waitUntil(lambda: window.session.current.generate is not None
+                    and window.session.current.generate.latent_a is not None, timeout=30_000)
+    qtbot.waitUntil(lambda: history.history.current is not None and history.history.current.latent is not None,
+                    timeout=10_000)  # the snap is a step of the shape history
+    tool.action.trigger()  # leave sculpt mode: Ctrl+Z is the shape history's again
+    _press(qtbot, window, Qt.Key.Key_Z, ctrl)
+    qtbot.waitUntil(lambda: panel.loaded_latent("A") is None, timeout=10_000)
+    assert panel.seed.value() == 5
+    qtbot.waitUntil(lambda: window.session.current.generate is not None
+                    and window.session.current.generate.latent_a is None, timeout=30_000)

@@ -262,7 +262,7 @@ class SculptController(QObject):
 
     def _key_action(self, text: str, keys: str, slot: Any) -> QAction:
         action = QAction(text, self.window)
-        action.setShortcut(QKeySequence(keys))
+        action.setData(keys)  # the shortcut itself is set only while sculpting (see _borrow_keys)
         action.setEnabled(False)
         action.triggered.connect(slot)
         self.window.addAction(action)
@@ -314,15 +314,19 @@ class SculptController(QObject):
         Two enabled actions on one shortcut would make Qt fire neither ("ambiguous
         shortcut"); the window's history undo gets its keys back when sculpting ends.
         """
-        mine = {self.undo_action, self.redo_action}
+        mine = (self.undo_action, self.redo_action)
         wanted = {QKeySequence(UNDO_KEYS).toString(), QKeySequence(REDO_KEYS).toString()}
         for action in self.window.findChildren(QAction):
             keys = action.shortcut()
             if action not in mine and not keys.isEmpty() and keys.toString() in wanted:
                 self._borrowed.append((action, keys))
                 action.setShortcut(QKeySequence())
+        for action in mine:
+            action.setShortcut(QKeySequence(str(action.data())))
 
     def _return_keys(self) -> None:
+        for action in (self.undo_action, self.redo_action):
+            action.setShortcut(QKeySequence())
         for action, keys in self._borrowed:
             action.setShortcut(keys)
         self._borrowed.clear()
