@@ -19,14 +19,8 @@ CTRL_SHIFT = Qt.KeyboardModifier.ControlModifier | Qt.KeyboardModifier.ShiftModi
 
 
 def controller(window: Any) -> Any:
-    """The window's history controller (built here too while the window does not build it yet)."""
-    history = getattr(window, "history", None)
-    if history is None:
-        from voxstudio.gui.history_controller import HistoryController
-
-        history = window.history = HistoryController(window)
-        history.restore_last_state()
-    return history
+    """The window's HistoryController (undo / redo, strip, favourites)."""
+    return window.history
 
 
 def shown_grid(window: Any) -> np.ndarray:
@@ -167,14 +161,20 @@ def test_restart_restores_the_last_shape(qtbot: Any, make_window: Any, tmp_path:
     first.close()
     assert (tmp_path / "restart" / "last_state.json").is_file()
 
-    second = make_window(settings=settings)
-    controller(second)
+    second = make_window(settings=settings, wait_engine=False)
+    shown: list[Any] = []
+    second.shapeShown.connect(shown.append)  # connected before the engine is ready: sees the first shape
+    qtbot.waitUntil(lambda: bool(shown), timeout=120_000)
+    assert shown[0].generate.seed_a == 4242  # started on the remembered shape, not bathtub seed 0
     qtbot.waitUntil(lambda: second.generate_panel.seed.value() == 4242, timeout=30_000)
     qtbot.waitUntil(lambda: second.current is not None and second.current.generate is not None
                     and second.current.generate.seed_a == 4242, timeout=30_000)
     assert second.generate_panel.class_combo.currentIndex() == 2
     assert second.generate_panel.sliders[0].value() == pytest.approx(1.25)
     assert np.array_equal(shown_grid(second), expected)
+    history = controller(second)
+    assert history.history.current == history.current_state() and not history.history.can_undo()
+    assert history.strip.count() == 1
 
 
 def test_history_strip_screenshot(qtbot: Any, make_window: Any, tmp_path: Path) -> None:

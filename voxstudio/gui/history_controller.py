@@ -26,7 +26,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 from PySide6.QtCore import QEvent, QObject, QSettings, QStandardPaths
 from PySide6.QtGui import QAction, QImage, QKeySequence
-from PySide6.QtWidgets import QFileDialog, QMenu, QMenuBar
+from PySide6.QtWidgets import QFileDialog, QLayout, QMenu, QMenuBar, QWidget
 
 from voxstudio.core.errors import VoxelFileError
 from voxstudio.gui.history_strip import HistoryStrip, ThumbnailRenderer
@@ -39,12 +39,12 @@ from voxstudio.session.favourites import (
     save_favourites,
     save_last_state,
 )
+from voxstudio.session import EngineState, SessionModel, ShapeResult, ShapeSource
 from voxstudio.session.history import History, RecentStates, change_key
 from voxstudio.session.shape_state import LatentRef, ShapeState
 
 if TYPE_CHECKING:  # pragma: no cover
     from voxstudio.gui.generate_panel import GeneratePanel
-    from voxstudio.gui.main_window import MainWindow
     from voxstudio.gui.settings import AppSettings
 
 MAX_FAVOURITES_IN_MENU = 30
@@ -79,13 +79,23 @@ def _loaded(ref: LatentRef | None, latent_dim: int, problems: list[str], end: st
 
 
 class HistoryController(QObject):
-    """Owns the window's history, recent strip, favourites and their actions."""
+    """Owns the window's history, recent strip, favourites and their actions.
 
-    def __init__(self, window: MainWindow) -> None:
-        super().__init__(window)
-        self.window = window
-        self.panel: GeneratePanel = window.generate_panel
-        self.folder = state_folder(window.settings)
+    Built with the session, the Generate panel, the settings (for their folder)
+    and the host window (dialog parent, window-wide shortcuts; its close saves the
+    last state). Build it before the ShapeController: its engine-ready callback then
+    restores the last state before the first regeneration. ``install`` puts the
+    strip and the menus into the window.
+    """
+
+    def __init__(self, session: SessionModel, generate_panel: GeneratePanel, settings: AppSettings,
+                 host: QWidget) -> None:
+        super().__init__(host)
+        self.session = session
+        self.host = host
+        self.settings = settings
+        self.panel = generate_panel
+        self.folder = state_folder(settings)
         self.history = History()
         self.recent = RecentStates()
         self.favourites = Favourites()
@@ -99,26 +109,45 @@ class HistoryController(QObject):
         self.renderer = ThumbnailRenderer(self)
         self.strip = HistoryStrip()
         self._build_actions()
-        self._build_menus(window.menuBar())
-        central = window.centralWidget()
-        layout = central.layout() if central is not None else None
-        if layout is not None:
-            layout.addWidget(self.strip)
+        self.edit_menu = QMenu("&Edit")
+        self.favourites_menu = QMenu("Fa&vourites")
+        self.favourites_menu.setObjectName("favourites_menu")
+        self.edit_menu.addActions([self.undo_action, self.redo_action])
 
         self.strip.stateClicked.connect(self.restore)
         self.renderer.rendered.connect(self._on_thumbnail)
         self.panel.paramsChanged.connect(self._on_params_changed)
         self.panel.animate_button.toggled.connect(self._on_animate_toggled)
         self.panel.t_slider.sliderReleased.connect(self._gesture_ended)
-        window.engineReady.connect(self._on_engine_ready)
-        window.shapeShown.connect(self._on_shape_shown)
-        window.installEventFilter(self)
+        session.events.engine.connect(self._on_engine)
+        session.events.current.connect(self._on_shape_shown)
+        host.installEventFilter(self)  # its close remembers the shape
         self._load_favourites()
+        self._rebuild_favourites_menu()
         self._update_actions()
+
+    def install(self, menubar: QMenuBar, layout: QLayout | None = None) -> None:
+        """The strip at the end of ``layout`` (under the 3D view); Edit before View, Favourites before Help."""
+        if layout is not None:
+            layout.addWidget(self.strip)
+        by_title = {a.text().replace("&", ""): a for a in menubar.actions() if a.menu() is not None}
+        view = by_title.get("View")
+        if view is not None:
+            menubar.insertMenu(view, self.edit_menu)
+            view_menu = view.menu()
+            if isinstance(view_menu, QMenu):
+                view_menu.addAction(self.strip_action)
+        else:
+            menubar.addMenu(self.edit_menu)
+        help_menu = by_title.get("Help")
+        if help_menu is not None:
+            menubar.insertMenu(help_menu, self.favourites_menu)
+        else:
+            menubar.addMenu(self.favourites_menu)
 
     # ================================================================== UI
     def _build_actions(self) -> None:
-        w = self.window
+        w = self.host
 
         def action(text: str, shortcut: str | None, tip: str) -> QAction:
             item = QAction(text, w)
@@ -151,28 +180,6 @@ class HistoryController(QObject):
         return [self.undo_action, self.redo_action, self.add_favourite_action, self.export_favourites_action,
                 self.import_favourites_action, self.strip_action]
 
-    def _build_menus(self, menubar: QMenuBar) -> None:
-        """Edit (before View) and Favourites (after Generate) menus."""
-        by_title = {a.text().replace("&", ""): a for a in menubar.actions()}
-        self.edit_menu = QMenu("&Edit", menubar)
-        self.edit_menu.addActions([self.undo_action, self.redo_action])
-        view = by_title.get("View")
-        if view is not None:
-            menubar.insertMenu(view, self.edit_menu)
-            view_menu = view.menu()
-            if isinstance(view_menu, QMenu):
-                view_menu.addAction(self.strip_action)
-        else:
-            menubar.addMenu(self.edit_menu)
-        self.favourites_menu = QMenu("Fa&vourites", menubar)
-        self.favourites_menu.setObjectName("favourites_menu")
-        after = by_title.get("Classify") or by_title.get("Help")
-        if after is not None:
-            menubar.insertMenu(after, self.favourites_menu)
-        else:
-            menubar.addMenu(self.favourites_menu)
-        self._rebuild_favourites_menu()
-
     def _rebuild_favourites_menu(self) -> None:
         menu = self.favourites_menu
         menu.clear()
@@ -201,13 +208,11 @@ class HistoryController(QObject):
 
     # ================================================================== state <-> panel
     def available(self) -> bool:
-        w = self.window
-        return (not self._closed and w.engine_state == "ready" and w.engine_info is not None
-                and w.engine_info.has_generator and self.panel.is_available())
+        return not self._closed and self.session.has_generator and self.panel.is_available()
 
     def current_state(self) -> ShapeState | None:
         """The Generate panel's shape as a state (None without a generator)."""
-        info = self.window.engine_info
+        info = self.session.engine_info
         if not self.available() or info is None:
             return None
         p = self.panel.params()
@@ -226,13 +231,12 @@ class HistoryController(QObject):
         refuses the state, a latent of another size falls back to the seed, extra
         sliders are dropped and missing ones are zero.
         """
-        info = self.window.engine_info
+        info = self.session.engine_info
         if not self.available() or info is None:
             return False
         classes = [str(c) for c in info.classes]
         if state.class_name not in classes:
-            self.window.statusBar().showMessage(
-                f"This model has no class {state.class_name!r}: the shape cannot be shown", 6000)
+            self.session.notify(f"This model has no class {state.class_name!r}: the shape cannot be shown", 6000)
             return False
         problems: list[str] = []
         latent_a = _loaded(state.latent, int(info.latent_dim), problems, "A")
@@ -261,7 +265,7 @@ class HistoryController(QObject):
         finally:
             self._applying = False
         if problems:
-            self.window.statusBar().showMessage("Restored with changes: " + "; ".join(problems), 8000)
+            self.session.notify("Restored with changes: " + "; ".join(problems), 8000)
         return True
 
     # ================================================================== recording
@@ -323,16 +327,16 @@ class HistoryController(QObject):
     def _request_thumbnail(self, state: ShapeState) -> None:
         params = self.panel.params()
         grid = self._shown.get(params)
-        current = self.window.current
+        current = self.session.current
         if grid is None and current is not None and current.generate == params:
             grid = current.grid  # shown before this controller saw it
         if grid is not None:
-            self.renderer.request(state, grid, self.window.threshold())
+            self.renderer.request(state, grid, self.session.view.threshold)
         else:
             self._pending[params] = state  # rendered when the window shows this shape
 
-    def _on_shape_shown(self, result: Any) -> None:
-        params = getattr(result, "generate", None)
+    def _on_shape_shown(self, result: ShapeResult) -> None:
+        params = result.generate
         if params is None:
             return
         self._shown[params] = result.grid
@@ -341,7 +345,7 @@ class HistoryController(QObject):
             self._shown.popitem(last=False)
         state = self._pending.pop(params, None)
         if state is not None and state in self.recent:
-            self.renderer.request(state, result.grid, self.window.threshold())
+            self.renderer.request(state, result.grid, self.session.view.threshold)
 
     def _on_thumbnail(self, key: object, image: QImage) -> None:
         if isinstance(key, ShapeState):
@@ -368,12 +372,12 @@ class HistoryController(QObject):
 
     def _after_move(self, state: ShapeState | None, nothing: str) -> bool:
         if state is None:
-            self.window.statusBar().showMessage(nothing, 3000)
+            self.session.notify(nothing, 3000)
             return False
         self.apply(state)
         self.strip.mark_current(state)
         self._update_actions()
-        self.window.statusBar().showMessage(state.describe(), 3000)
+        self.session.notify(state.describe(), 3000)
         return True
 
     def restore(self, state: ShapeState) -> bool:
@@ -395,14 +399,13 @@ class HistoryController(QObject):
         try:
             self.favourites = load_favourites(path)
         except VoxelFileError as error:
-            self.window.statusBar().showMessage(f"Favourites not loaded: {error}", 10000)
-        self._rebuild_favourites_menu()
+            self.session.notify(f"Favourites not loaded: {error}", 10000)
 
     def _save_favourites(self) -> None:
         try:
             save_favourites(self._favourites_path(), self.favourites)
         except VoxelFileError as error:
-            self.window.show_error("Could not save the favourites", str(error))
+            self.session.report_error("Could not save the favourites", str(error))
         self._rebuild_favourites_menu()
         self._update_actions()
 
@@ -411,43 +414,43 @@ class HistoryController(QObject):
         if state is None:
             return False
         if not self.favourites.add(state):
-            self.window.statusBar().showMessage(f"Already a favourite: {state.describe()}", 4000)
+            self.session.notify(f"Already a favourite: {state.describe()}", 4000)
             return False
         self._save_favourites()
-        self.window.statusBar().showMessage(f"Added to favourites: {state.describe()}", 4000)
+        self.session.notify(f"Added to favourites: {state.describe()}", 4000)
         return True
 
     def export_favourites(self, path: str | Path) -> Path | None:
         try:
             saved = save_favourites(path, self.favourites)
         except VoxelFileError as error:
-            self.window.show_error("Could not export the favourites", str(error))
+            self.session.report_error("Could not export the favourites", str(error))
             return None
-        self.window.settings.last_dir = str(saved.parent)
-        self.window.statusBar().showMessage(f"Exported {len(self.favourites)} favourites to {saved}", 6000)
+        self.settings.last_dir = str(saved.parent)
+        self.session.notify(f"Exported {len(self.favourites)} favourites to {saved}", 6000)
         return saved
 
     def import_favourites(self, path: str | Path) -> int | None:
         try:
             loaded = load_favourites(path)
         except VoxelFileError as error:
-            self.window.show_error("Could not import favourites", str(error))
+            self.session.report_error("Could not import favourites", str(error))
             return None
         added = self.favourites.merge(loaded)
-        self.window.settings.last_dir = str(Path(path).parent)
+        self.settings.last_dir = str(Path(path).parent)
         self._save_favourites()
-        self.window.statusBar().showMessage(
+        self.session.notify(
             f"Imported {added} new favourite(s) of {len(loaded)} from {Path(path).name}", 6000)
         return added
 
     def export_favourites_dialog(self) -> None:
-        start = str(Path(self.window.settings.last_dir) / "voxstudio-favourites.json")
-        path, _ = QFileDialog.getSaveFileName(self.window, "Export favourites", start, "Favourites (*.json)")
+        start = str(Path(self.settings.last_dir) / "voxstudio-favourites.json")
+        path, _ = QFileDialog.getSaveFileName(self.host, "Export favourites", start, "Favourites (*.json)")
         if path:
             self.export_favourites(path if path.lower().endswith(".json") else f"{path}.json")
 
     def import_favourites_dialog(self) -> None:
-        path, _ = QFileDialog.getOpenFileName(self.window, "Import favourites", self.window.settings.last_dir,
+        path, _ = QFileDialog.getOpenFileName(self.host, "Import favourites", self.settings.last_dir,
                                               "Favourites (*.json);;All files (*)")
         if path:
             self.import_favourites(path)
@@ -460,7 +463,10 @@ class HistoryController(QObject):
                 row.slider.setProperty("history_watched", True)
                 row.slider.sliderReleased.connect(self._gesture_ended)
 
-    def _on_engine_ready(self, _info: object) -> None:
+    def _on_engine(self, state: EngineState) -> None:
+        if state is not EngineState.READY:
+            self._update_actions()
+            return
         self._watch_sliders()
         if not self._restored:
             self.restore_last_state()
@@ -477,12 +483,12 @@ class HistoryController(QObject):
         self._restored = True
         self._watch_sliders()
         applied = False
-        if self.window.current_source in ("none", "generated"):
+        if self.session.current_source in (ShapeSource.NONE, ShapeSource.GENERATED):
             try:
                 state = load_last_state(self.folder)
             except VoxelFileError as error:
                 state = None
-                self.window.statusBar().showMessage(f"Last shape not restored: {error}", 10000)
+                self.session.notify(f"Last shape not restored: {error}", 10000)
             if state is not None:
                 applied = self.apply(state)
         start = self.current_state()
@@ -512,6 +518,6 @@ class HistoryController(QObject):
         self.renderer.shutdown()
 
     def eventFilter(self, watched: QObject, event: QEvent) -> bool:  # noqa: N802 - Qt override
-        if watched is self.window and event.type() == QEvent.Type.Close:
+        if watched is self.host and event.type() == QEvent.Type.Close:
             self.shutdown()
         return False

@@ -30,6 +30,7 @@ from voxstudio.gui.engine_controller import EngineController
 from voxstudio.gui.export_controller import ExportController
 from voxstudio.gui.export_dialog import ask_open_path
 from voxstudio.gui.generate_panel import GeneratePanel
+from voxstudio.gui.history_controller import HistoryController
 from voxstudio.gui.inversion import InversionController
 from voxstudio.gui.pose_explorer import PoseExplorerController
 from voxstudio.gui.requests import Failure
@@ -159,6 +160,8 @@ class MainWindow(QMainWindow):
         s, c, a = self.session, self.client, self.window_actions
         self.engine = EngineController(s, c, self.generate_panel, self.classify_panel, self.banner,
                                        self.status_widgets)
+        # before ShapeController: on engine ready it puts the last shape on the panel before the first regeneration
+        self.history = HistoryController(s, self.generate_panel, self.settings, self)  # undo / strip / favourites
         self.view = ViewController(s, self.viewport, a, self.toolbar, self.generate_panel, self.settings)
         self.shapes = ShapeController(s, c, self.generate_panel, self.classify_panel, self.viewport)
         self.classification = ClassifyController(s, c, self.classify_panel, self.viewport, a.reconstruction)
@@ -167,6 +170,7 @@ class MainWindow(QMainWindow):
         self.inversion = InversionController(s, c, self.classify_panel.invert_button, self.generate_panel, self)
         self.sculpt = SculptController(s, c, self.viewport, self.generate_panel, a.smooth, self)  # Sculpt and snap
         self.sculpt.install(self.toolbar, self.menuBar())
+        self.history.install(self.menuBar(), self.centralWidget().layout())
 
     def _connect(self) -> None:
         s, a = self.session, self.window_actions
