@@ -26,11 +26,12 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 from PySide6.QtCore import QEvent, QObject, QSettings, QStandardPaths
 from PySide6.QtGui import QAction, QImage, QKeySequence
-from PySide6.QtWidgets import QFileDialog, QLayout, QMenu, QMenuBar, QWidget
+from PySide6.QtWidgets import QFileDialog, QMenu, QMenuBar, QWidget
 
 from voxstudio.core.errors import VoxelFileError
 from voxstudio.gui.history_strip import HistoryStrip, ThumbnailRenderer
 from voxstudio.gui.loaded_latent import LoadedLatent
+from voxstudio.session import EngineState, SessionModel, ShapeResult, ShapeSource
 from voxstudio.session.favourites import (
     FAVOURITES_FILE,
     Favourites,
@@ -39,7 +40,6 @@ from voxstudio.session.favourites import (
     save_favourites,
     save_last_state,
 )
-from voxstudio.session import EngineState, SessionModel, ShapeResult, ShapeSource
 from voxstudio.session.history import History, RecentStates, change_key
 from voxstudio.session.shape_state import LatentRef, ShapeState
 
@@ -126,8 +126,9 @@ class HistoryController(QObject):
         self._rebuild_favourites_menu()
         self._update_actions()
 
-    def install(self, menubar: QMenuBar, layout: QLayout | None = None) -> None:
-        """The strip at the end of ``layout`` (under the 3D view); Edit before View, Favourites before Help."""
+    def install(self, menubar: QMenuBar, central: QWidget | None = None) -> None:
+        """The strip at the end of ``central``'s layout (under the 3D view); Edit before View, Favourites before Help."""
+        layout = central.layout() if central is not None else None
         if layout is not None:
             layout.addWidget(self.strip)
         by_title = {a.text().replace("&", ""): a for a in menubar.actions() if a.menu() is not None}

@@ -170,7 +170,7 @@ class MainWindow(QMainWindow):
         self.inversion = InversionController(s, c, self.classify_panel.invert_button, self.generate_panel, self)
         self.sculpt = SculptController(s, c, self.viewport, self.generate_panel, a.smooth, self)  # Sculpt and snap
         self.sculpt.install(self.toolbar, self.menuBar())
-        self.history.install(self.menuBar(), self.centralWidget().layout())
+        self.history.install(self.menuBar(), self.centralWidget())
 
     def _connect(self) -> None:
         s, a = self.session, self.window_actions
