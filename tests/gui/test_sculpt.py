@@ -119,6 +119,9 @@ def test_pick_adds_the_voxel_beyond_and_shift_removes_it_with_undo(qtbot, window
     assert [keys for keys in shortcuts.values() if keys == "E"] == ["E"]  # the Sculpt key is no one else's
     menus = {a.text().replace("&", ""): a.menu() for a in window.menuBar().actions() if a.menu() is not None}
     assert _tool(window).action in menus["Sculpt"].actions() and _tool(window).action in window.toolbar.actions()
+    dialog = window.show_shortcuts()  # Help > Keyboard shortcuts lists the Sculpt key
+    assert ("Sculpt", "E") in dialog.rows()
+    dialog.close()
     tool = _enter(qtbot, window)
     for action, keys in shortcuts.items():  # while sculpting, Ctrl+Z / Ctrl+Shift+Z are the sculpt tool's
         if keys in ("Ctrl+Z", "Ctrl+Shift+Z"):

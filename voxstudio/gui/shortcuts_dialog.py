@@ -21,6 +21,7 @@ from PySide6.QtWidgets import (
 )
 
 from voxstudio.gui.actions import WindowActions, shortcut_rows
+from voxstudio.gui.sculpt import REDO_KEYS, SCULPT_SHORTCUT, UNDO_KEYS
 
 #: Viewport mouse and key controls that are not QActions (VTK's interactor).
 MOUSE_ROWS: tuple[tuple[str, str, str], ...] = (
@@ -28,6 +29,9 @@ MOUSE_ROWS: tuple[tuple[str, str, str], ...] = (
     ("Pan", "Middle drag / Shift + left drag", "Move the camera sideways"),
     ("Zoom", "Wheel / right drag", "Move the camera closer or further"),
     ("Nudge the camera", "Arrow keys (in the 3D view)", "Small camera turns"),
+    ("Sculpt", SCULPT_SHORTCUT, "Sculpt mode: add and remove voxels with the mouse, then Snap to the generator"),
+    ("Sculpt: add / remove a voxel", "Click a face / Shift + click", "In sculpt mode (drag still orbits)"),
+    ("Sculpt: undo / redo a voxel edit", f"{UNDO_KEYS} / {REDO_KEYS}", "In sculpt mode; outside it they undo shapes"),
 )
 
 
