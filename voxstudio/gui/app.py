@@ -11,7 +11,7 @@ import contextlib
 import sys
 from collections.abc import Sequence
 from pathlib import Path
-from typing import Any, NoReturn
+from typing import Any, NoReturn, cast
 
 import voxstudio.gui  # noqa: F401 - pins QT_API before pyvistaqt is imported
 
@@ -60,7 +60,7 @@ def launch(args: argparse.Namespace, qt_argv: Sequence[str]) -> int:
     from voxstudio.gui.main_window import MainWindow, app_icon
     from voxstudio.gui.settings import APPLICATION, ORGANISATION
 
-    app = QApplication.instance() or QApplication(list(qt_argv))
+    app = cast(QApplication, QApplication.instance()) or QApplication(list(qt_argv))  # a QApplication if any
     app.setOrganizationName(ORGANISATION)
     app.setApplicationName(APPLICATION)
     app.setApplicationDisplayName("VoxStudio")

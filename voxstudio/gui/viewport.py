@@ -157,7 +157,7 @@ def caption_font_file() -> str | None:
     return next((str(path) for path in candidates if path.is_file()), None)
 
 
-def style_caption(text_actor: object) -> bool:
+def style_caption(text_actor: Any) -> bool:  # a vtkTextActor / vtkCornerAnnotation
     """Render a caption with :func:`caption_font_file`; False when there is none (use ASCII then)."""
     # vtkmodules, not the ``vtk`` umbrella: the bundle ships only the VTK modules it uses.
     from vtkmodules.vtkCommonCore import VTK_FONT_FILE
@@ -297,7 +297,8 @@ class Viewport(QWidget):
         self._apply_look()
         self._rebuild_frame_actors()
         for view in self.views:
-            view.bounds_actor.visibility = self._bounds_visible
+            if view.bounds_actor is not None:
+                view.bounds_actor.visibility = self._bounds_visible
         self.reset_camera()
         # A native window of its own (set once the GL child exists): otherwise Qt
         # composites the WHOLE main window through OpenGL on every widget update (a
@@ -545,7 +546,7 @@ class Viewport(QWidget):
     def save_screenshot(self, path: str | Path) -> Path:
         """Write the 3D view to a PNG file."""
         path = Path(path)
-        if not self.render_qimage().save(str(path), "PNG"):
+        if not self.render_qimage().save(str(path), "PNG"):  # type: ignore[call-overload]  # stub says bytes; str works
             raise OSError(f"{path}: could not write the PNG file")
         return path
 
