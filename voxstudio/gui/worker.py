@@ -49,6 +49,8 @@ from voxstudio.gui.requests import (
 from voxstudio.gui.surface import grid_to_polydata
 
 if TYPE_CHECKING:  # voxstudio.models: for the type checker only (no torch on the GUI path at start-up)
+    import torch
+
     from voxstudio.models.engine_protocol import InferenceEngine
 
 SWITCH_INTERVAL_S = 0.001
@@ -121,9 +123,9 @@ class ServedRequest(Protocol):
     def serve(self, worker: EngineWorker) -> object | None: ...
 
 
-def describe_device(device: Any) -> str:
+def describe_device(device: torch.device) -> str:
     """"CPU" or "CUDA: <name>" for the status bar (runs on the worker)."""
-    kind = getattr(device, "type", str(device))
+    kind = device.type
     if kind == "cuda":
         try:
             import torch
