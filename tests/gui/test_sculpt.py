@@ -126,7 +126,8 @@ def test_pick_adds_the_voxel_beyond_and_shift_removes_it_with_undo(qtbot, window
     for action, keys in shortcuts.items():  # while sculpting, Ctrl+Z / Ctrl+Shift+Z are the sculpt tool's
         if keys in ("Ctrl+Z", "Ctrl+Shift+Z"):
             assert action.shortcut().isEmpty() or action in (tool.undo_action, tool.redo_action)
-    assert not window.window_actions.smooth.isChecked()  # voxel blocks while sculpting
+    smooth = window.window_actions.smooth
+    assert not smooth.isChecked() and not smooth.isEnabled()  # voxel blocks while sculpting
     start = tool.model.grid
     i, j, k = _top_voxel(start)
     signature = mesh_signature(window.viewport.main_polydata)
@@ -170,7 +171,7 @@ def test_pick_adds_the_voxel_beyond_and_shift_removes_it_with_undo(qtbot, window
     tool.action.trigger()  # leave: the window's own keys and surface come back
     assert not tool.active and not tool.toolbar.isVisible()
     assert all(action.shortcut().toString() == keys for action, keys in shortcuts.items())
-    assert not tool.undo_action.isEnabled()
+    assert not tool.undo_action.isEnabled() and smooth.isEnabled()
     assert tool.apply_pick((i + 0.5, j + 0.5, k + 1.0), (0.0, 0.0, 1.0)) is None  # no edits outside the mode
 
 
@@ -379,3 +380,13 @@ def test_ctrl_z_undoes_voxels_while_sculpting_and_shapes_after_and_a_snap_is_a_h
     assert panel.seed.value() == 5
     qtbot.waitUntil(lambda: window.session.current.generate is not None
                     and window.session.current.generate.latent_a is None, timeout=30_000)
+
+
+def test_sculpting_shows_blocks_and_gives_the_smooth_surface_back(qtbot, window):
+    smooth = window.window_actions.smooth
+    smooth.setChecked(True)
+    assert window.session.view.surface == "smooth"
+    tool = _enter(qtbot, window)
+    assert not smooth.isChecked() and window.session.view.surface == "blocky"
+    tool.action.trigger()
+    assert smooth.isChecked() and smooth.isEnabled() and window.session.view.surface == "smooth"

@@ -293,12 +293,14 @@ class SculptController(QObject):
             self._smooth_was_on = self.smooth_action.isChecked()
             if self._smooth_was_on:
                 self.smooth_action.setChecked(False)  # a click acts on the faces of voxel blocks
+            self.smooth_action.setEnabled(False)  # ... so they stay blocks while sculpting
             self._borrow_keys()
             self._start_from(current)
             self.session.notify("Sculpt: click a face to add a voxel, Shift+click to remove one; drag to orbit", 6000)
         else:
             self.cancel_snap()
             self._return_keys()
+            self.smooth_action.setEnabled(True)
             if self._smooth_was_on:
                 self.smooth_action.setChecked(True)
         self.modeChanged.emit(on)
