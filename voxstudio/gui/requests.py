@@ -15,7 +15,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from enum import Enum
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, ClassVar
+from typing import TYPE_CHECKING, ClassVar, Protocol
 
 import numpy as np
 
@@ -36,10 +36,17 @@ __all__ = [
     "GenerateParams",
     "LoadEngineRequest",
     "LoadFileRequest",
+    "Request",
     "ShapeRequest",
     "ShapeResult",
     "ViewParams",
 ]
+
+
+class Request(Protocol):
+    """What every request to the worker has: the title of the dialog its failure is shown under."""
+
+    failure_title: ClassVar[str]
 
 
 @dataclass
@@ -114,6 +121,6 @@ class FailureKind(str, Enum):
 class Failure:
     """A request that raised: ``message`` is meant for the user, under ``request.failure_title``."""
 
-    request: Any  # the request object that failed (every request has a ``failure_title``)
+    request: Request  # the request object that failed
     message: str
     kind: FailureKind = FailureKind.ERROR
