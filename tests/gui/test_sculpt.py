@@ -176,6 +176,24 @@ def test_pick_adds_the_voxel_beyond_and_shift_removes_it_with_undo(qtbot, window
 
 
 def test_a_real_click_through_the_interactor(qtbot, window):
+    _real_clicks(qtbot, window)
+
+
+def test_sculpt_works_when_the_app_builds_the_3d_view_late(qtbot, make_window, monkeypatch):
+    """The app builds the VTK view after the window shows (start-up): the tool must not need it before."""
+    from voxstudio.gui import viewport
+
+    monkeypatch.setattr(viewport, "DEFER_PLOTTER", True)
+    window = make_window(wait_engine=False)
+    assert not window.viewport.ready and isinstance(window.sculpt, SculptController)
+    window.viewport.build_plotter_soon()
+    qtbot.waitUntil(lambda: window.viewport.ready, timeout=60_000)
+    qtbot.waitUntil(lambda: window.session.current is not None, timeout=120_000)
+    _real_clicks(qtbot, window)
+
+
+def _real_clicks(qtbot: Any, window: Any) -> None:
+    """Click the top face of a voxel through Qt -> the interactor: it grows; Shift+click removes it again."""
     tool = _enter(qtbot, window)
     i, j, k = _top_voxel(tool.model.grid)
     _wait_shown(qtbot, window, tool)

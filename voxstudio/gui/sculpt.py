@@ -76,15 +76,23 @@ class VoxelPicker:
     """
 
     def __init__(self, viewport: Any) -> None:
-        from vtkmodules.vtkRenderingCore import vtkCellPicker
-
         self.viewport = viewport
-        self.picker = vtkCellPicker()
-        self.picker.SetTolerance(0.0005)
-        self.picker.PickFromListOn()
+        self._picker: Any = None  # built on the first pick: VTK is imported after the window shows
+
+    @property
+    def picker(self) -> Any:
+        if self._picker is None:
+            from vtkmodules.vtkRenderingCore import vtkCellPicker
+
+            self._picker = vtkCellPicker()
+            self._picker.SetTolerance(0.0005)
+            self._picker.PickFromListOn()
+        return self._picker
 
     def pick(self, x: float, y: float) -> tuple[np.ndarray, np.ndarray] | None:
         """``(point, normal)`` at VTK display coordinates ``(x, y)`` (origin bottom left), or None."""
+        if not self.viewport.ready:
+            return None
         renderer = self.viewport.plotter.renderers[0]
         actor = self.viewport.views[0].actor  # the shape actor (replaced in the benchmark's non-in-place mode)
         if not renderer.IsInViewport(int(x), int(y)):
@@ -231,10 +239,7 @@ class SculptController(QObject):
         tb.cancel_button.clicked.connect(self.cancel_snap)
         tb.compare_check.toggled.connect(self._on_compare)
 
-        iren = viewport.plotter.iren
-        if iren is not None:
-            iren.add_observer("LeftButtonPressEvent", self._on_press)
-            iren.add_observer("LeftButtonReleaseEvent", self._on_release)
+        self._observing = False  # mouse observers go on the interactor once the VTK view exists
         client.failed.connect(self._on_failed)
         session.events.current.connect(self._on_current)
         session.events.reconstruction.connect(self._on_reconstruction)
@@ -295,6 +300,7 @@ class SculptController(QObject):
                 self.smooth_action.setChecked(False)  # a click acts on the faces of voxel blocks
             self.smooth_action.setEnabled(False)  # ... so they stay blocks while sculpting
             self._borrow_keys()
+            self._observe_clicks()
             self._start_from(current)
             self.session.notify("Sculpt: click a face to add a voxel, Shift+click to remove one; drag to orbit", 6000)
         else:
@@ -304,6 +310,17 @@ class SculptController(QObject):
             if self._smooth_was_on:
                 self.smooth_action.setChecked(True)
         self.modeChanged.emit(on)
+
+    def _observe_clicks(self) -> None:
+        """Watch left presses / releases on the 3D view (built now if the app deferred it)."""
+        if self._observing:
+            return
+        self.viewport.build_plotter()  # no-op once built
+        iren = self.viewport.plotter.iren
+        if iren is not None:
+            iren.add_observer("LeftButtonPressEvent", self._on_press)
+            iren.add_observer("LeftButtonReleaseEvent", self._on_release)
+            self._observing = True
 
     def _set_checked(self, on: bool) -> None:
         blocked = self.action.blockSignals(True)
