@@ -205,3 +205,15 @@ def test_history_strip_screenshot(qtbot: Any, make_window: Any, tmp_path: Path) 
     assert strip.currentRow() == strip.count() - 2
     if os.environ.get("VOXSTUDIO_UPDATE_DOCS") == "1":
         shutil.copyfile(shot, Path(__file__).resolve().parents[2] / "docs" / "images" / "history_strip.png")
+
+
+def test_menus_and_shortcut_list_show_the_history_commands(qtbot: Any, window: Any) -> None:
+    history = controller(window)
+    titles = [a.text().replace("&", "") for a in window.menuBar().actions()]
+    assert titles.index("Edit") < titles.index("View") and "Favourites" in titles
+    assert [a.text() for a in history.edit_menu.actions()] == [history.undo_action.text(), history.redo_action.text()]
+    assert history.add_favourite_action in history.favourites_menu.actions()
+    rows = dict(window.show_shortcuts().rows())
+    assert rows["Undo shape change"] == "Ctrl+Z"
+    assert rows["Redo shape change"] == "Ctrl+Shift+Z"
+    assert rows["Add to favourites"] == "Ctrl+D"

@@ -302,7 +302,7 @@ class MainWindow(QMainWindow):
         from voxstudio.gui.shortcuts_dialog import ShortcutsDialog
 
         if self.shortcuts_dialog is None:
-            self.shortcuts_dialog = ShortcutsDialog(self.window_actions, self)
+            self.shortcuts_dialog = ShortcutsDialog(self.window_actions, self, self.history.actions())
         self.shortcuts_dialog.show()
         self.shortcuts_dialog.raise_()
         return self.shortcuts_dialog

@@ -6,9 +6,11 @@ exactly the bindings the window has (new actions appear without editing this fil
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from pathlib import Path
 
 from PySide6.QtCore import Qt, QUrl
+from PySide6.QtGui import QAction, QKeySequence
 from PySide6.QtWidgets import (
     QDialog,
     QDialogButtonBox,
@@ -48,11 +50,16 @@ def docs_url() -> QUrl:
 class ShortcutsDialog(QDialog):
     """Every shortcut of the window's actions, then the 3D view's mouse controls."""
 
-    def __init__(self, actions: WindowActions, parent: QWidget | None = None) -> None:
+    def __init__(self, actions: WindowActions, parent: QWidget | None = None,
+                 extra: Sequence[QAction] = ()) -> None:
         super().__init__(parent)
         self.setWindowTitle("Keyboard shortcuts")
         self.setObjectName("shortcutsDialog")
-        rows = shortcut_rows(actions) + list(MOUSE_ROWS)
+        # ``extra``: actions a controller owns (history: Undo / Redo / Add to favourites)
+        extra_rows = [(item.text().replace("&", "").rstrip("\u2026"),
+                       item.shortcut().toString(QKeySequence.SequenceFormat.NativeText), item.statusTip())
+                      for item in extra if not item.shortcut().isEmpty()]
+        rows = shortcut_rows(actions) + extra_rows + list(MOUSE_ROWS)
         self.table = QTableWidget(len(rows), 3)
         self.table.setHorizontalHeaderLabels(["Command", "Shortcut", "What it does"])
         self.table.verticalHeader().setVisible(False)
