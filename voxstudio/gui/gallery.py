@@ -12,7 +12,7 @@ Why it is built this way:
   second thread beside the Qt viewport is not safe, and the numpy picture costs
   ~15-40 ms against VTK's ~75 ms. The GUI thread only turns the finished RGB
   array into an icon, so thumbnails appear one by one and the window never waits.
-* **Cancelling**: every batch is a :class:`GalleryJob`; a new batch (Shuffle, More
+* **Cancelling**: every batch is a :class:`GalleryJob` (a plain object with a flag); a new batch (Shuffle, More
   like this, another class or count) or closing the gallery cancels the old one.
   Its queued chunk is skipped on the worker, queued renders are dropped from the
   pool, and anything still in flight is ignored when it arrives.
@@ -29,6 +29,7 @@ import contextlib
 import random
 import threading
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING, ClassVar, Protocol
 
@@ -83,17 +84,15 @@ class GallerySource(Protocol):
     current: ShapeResult | None
 
 
-class GalleryJob(QObject):
-    """One batch: its spec, a cancel flag read by the worker and the render thread, chunks out.
+class GalleryJob:
+    """One batch: its spec and a cancel flag read by the worker and the render thread.
 
-    The job lives on the GUI thread, so ``chunkReady`` emitted by the worker is
-    delivered queued there.
+    Deliberately not a QObject: the worker and the render thread hold references
+    to it, and the last one may drop on either thread (a QObject must be
+    destroyed on its own thread). Chunks go out through the controller's signal.
     """
 
-    chunkReady = Signal(object)  # GalleryChunk
-
     def __init__(self, spec: GallerySpec) -> None:
-        super().__init__()
         self.spec = spec
         self.started = time.perf_counter()
         self._cancel = threading.Event()
@@ -121,10 +120,11 @@ class GalleryChunkRequest:
 
     job: GalleryJob
     indices: tuple[int, ...]
+    deliver: Callable[[GalleryChunk], None]  # the controller's queued signal (GUI thread)
     failure_title: ClassVar[str] = "Gallery failed"
 
     def serve(self, worker: EngineWorker) -> None:
-        """Generate the chunk; it goes out through ``job.chunkReady`` (nothing for the shared result signals)."""
+        """Generate the chunk and ``deliver`` it (nothing for the client's shared result signals)."""
         if self.job.is_cancelled() or worker.stopping:
             return  # a newer batch replaced this one, or the window is closing
         engine = worker.engine
@@ -133,7 +133,9 @@ class GalleryChunkRequest:
         start = time.perf_counter()
         samples, grids = generate_samples(engine, self.job.spec, self.indices)
         worker.stats["gallery"] += len(samples)
-        self.job.chunkReady.emit(GalleryChunk(self.job, samples, grids, (time.perf_counter() - start) * 1000.0))
+        chunk = GalleryChunk(self.job, samples, grids, (time.perf_counter() - start) * 1000.0)
+        with contextlib.suppress(RuntimeError):  # the window (and its controller) is gone
+            self.deliver(chunk)
 
 
 def apply_sample(panel: GeneratePanel, sample: GallerySample) -> None:
@@ -254,6 +256,7 @@ class GalleryController(QObject):
     batchFilled = Signal(float)  # seconds from asking to the last picture
     samplePicked = Signal(object)  # GallerySample handed to the Generate panel
     _rendered = Signal(object, object, object, float)  # job, sample, RGB array, ms (render thread -> GUI)
+    _chunkReady = Signal(object)  # GalleryChunk (engine worker -> GUI)
 
     def __init__(self, source: GallerySource, client: EngineClient, panel: GeneratePanel,
                  parent: QWidget) -> None:
@@ -275,6 +278,7 @@ class GalleryController(QObject):
         self.pool = QThreadPool(self)
         self.pool.setMaxThreadCount(1)  # 2-core machines: the GUI and the engine keep a core each
         self._rendered.connect(self._on_rendered)
+        self._chunkReady.connect(self._on_chunk)
         client.failed.connect(self._on_failed)
         parent.installEventFilter(self)  # the window's Close: stop the render thread first
         events = getattr(source, "events", None)  # the session model: follow the shown shape
@@ -365,7 +369,6 @@ class GalleryController(QObject):
         dialog = self.dialog if self.dialog is not None else self._build_dialog()
         self.dialog = dialog
         job = self.job = GalleryJob(spec)
-        job.chunkReady.connect(self._on_chunk)
         self.samples.clear()
         self.grids.clear()
         self._shown.clear()
@@ -510,7 +513,7 @@ class GalleryController(QObject):
         stop = min(job.spec.count, self._next_index + CHUNK)
         indices = tuple(range(self._next_index, stop))
         self._next_index = stop
-        self.client.submit_unique("gallery", GalleryChunkRequest(job, indices))
+        self.client.submit_unique("gallery", GalleryChunkRequest(job, indices, self._chunkReady.emit))
 
     def _on_chunk(self, result: GalleryChunk) -> None:
         if result.job is not self.job or result.job.is_cancelled():
