@@ -217,3 +217,27 @@ def test_menus_and_shortcut_list_show_the_history_commands(qtbot: Any, window: A
     assert rows["Undo shape change"] == "Ctrl+Z"
     assert rows["Redo shape change"] == "Ctrl+Shift+Z"
     assert rows["Add to favourites"] == "Ctrl+D"
+
+
+def test_a_real_mouse_drag_is_one_undo_step(qtbot: Any, window: Any) -> None:
+    from PySide6.QtCore import QPoint
+    from PySide6.QtWidgets import QStyle, QStyleOptionSlider
+
+    history = controller(window)
+    before = shown_grid(window)
+    slider = window.generate_panel.sliders[0].slider
+    option = QStyleOptionSlider()
+    slider.initStyleOption(option)
+    handle = slider.style().subControlRect(QStyle.ComplexControl.CC_Slider, option,
+                                           QStyle.SubControl.SC_SliderHandle, slider).center()
+    qtbot.mousePress(slider, Qt.MouseButton.LeftButton, pos=handle)
+    for dx in (10, 20, 30, 45):
+        qtbot.mouseMove(slider, QPoint(handle.x() + dx, handle.y()))
+        qtbot.wait(30)
+    qtbot.mouseRelease(slider, Qt.MouseButton.LeftButton, pos=QPoint(handle.x() + 45, handle.y()))
+    value = window.generate_panel.sliders[0].value()
+    assert value > 0.3
+    qtbot.waitUntil(lambda: window.current.generate.sliders[0] == value, timeout=30_000)
+    assert len(history.history.undo_states()) == 1 and history.history.current.sliders[0] == value
+    press(qtbot, window, Qt.Key.Key_Z, CTRL)
+    assert window.generate_panel.sliders[0].value() == 0.0 and np.array_equal(shown_grid(window), before)
