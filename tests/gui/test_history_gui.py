@@ -95,6 +95,7 @@ def test_clicking_a_thumbnail_goes_back_to_that_shape(qtbot: Any, window: Any) -
         wait_for_shape(qtbot, window, lambda s=seed: window.generate_panel.seed.setValue(s))
     assert strip.count() == 4 and strip.isVisible()
     qtbot.waitUntil(lambda: all(strip.has_thumbnail(s) for s in strip.states()), timeout=30_000)
+    assert history.renderer.rendered_count >= 4  # real pictures, not the placeholders
     first = strip.item(0)
     assert first.data(Qt.ItemDataRole.UserRole).seed == 0
     assert not first.icon().pixmap(32, 32).toImage().isNull()
@@ -158,6 +159,7 @@ def test_restart_restores_the_last_shape(qtbot: Any, make_window: Any, tmp_path:
     wait_for_shape(qtbot, first, lambda: panel.seed.setValue(4242))
     drag_slider(qtbot, first, 0, [1.25])
     expected = shown_grid(first)
+    assert controller(first).add_favourite()
     first.close()
     assert (tmp_path / "restart" / "last_state.json").is_file()
 
@@ -175,6 +177,18 @@ def test_restart_restores_the_last_shape(qtbot: Any, make_window: Any, tmp_path:
     history = controller(second)
     assert history.history.current == history.current_state() and not history.history.can_undo()
     assert history.strip.count() == 1
+    assert [f.state for f in history.favourites] == [history.current_state()]  # the app's favourites file
+
+
+def test_damaged_last_state_starts_on_the_default_and_says_why(qtbot: Any, make_window: Any, tmp_path: Path) -> None:
+    settings = tmp_path / "damaged" / "settings.ini"
+    settings.parent.mkdir()
+    (settings.parent / "last_state.json").write_text('{"format": "voxstudio-last-state", "version": 1, '
+                                                     '"state": {"class": "chair", "seed": "x"}}')
+    window = make_window(settings=settings)
+    assert window.generate_panel.seed.value() == 0 and window.generate_panel.class_combo.currentIndex() == 0
+    assert "Last shape not restored" in window.statusBar().currentMessage()
+    assert "state.seed: expected an integer" in window.statusBar().currentMessage()
 
 
 def test_history_strip_screenshot(qtbot: Any, make_window: Any, tmp_path: Path) -> None:
