@@ -123,3 +123,41 @@ def test_shutdown_during_a_long_request_never_destroys_a_running_thread(qtbot, m
     qtbot.waitUntil(thread.isFinished, timeout=10_000)  # it ends by itself
     assert len(slow.calls) == calls + 1
     window.close()  # closing afterwards is harmless
+
+
+def test_the_client_routes_each_result_and_failure_kind_to_its_own_signal(qtbot, tmp_path):
+    """Through the real worker thread, without a window or an engine: one typed signal per kind."""
+    from pathlib import Path
+
+    from voxstudio.gui.requests import ClassifyRequest, ExportRequest, LoadFileRequest, ShapeRequest
+    from voxstudio.gui.worker import CHANNEL_CLASSIFY, CHANNEL_FILE, CHANNEL_MAIN, EngineClient
+    from voxstudio.session import ShapeResult, ViewParams
+
+    client = EngineClient()
+    seen: list[tuple[str, object]] = []
+    for name in ("engineLoaded", "shapeReady", "classified", "exported", "engineLoadFailed", "fileFailed",
+                 "exportFailed", "failed"):
+        getattr(client, name).connect(lambda value, n=name: seen.append((n, value)))
+    try:
+        grid = np.zeros((8, 8, 8), np.float32)
+        grid[2:6, 2:6, 0:4] = 1.0
+        client.submit(CHANNEL_MAIN, ShapeRequest(1, "main", ViewParams(), grid=grid))
+        qtbot.waitUntil(lambda: len(seen) == 1, timeout=10_000)
+        assert seen[0][0] == "shapeReady" and isinstance(seen[0][1], ShapeResult) and seen[0][1].seq == 1
+
+        client.submit(CHANNEL_CLASSIFY, ClassifyRequest(2, grid, ViewParams()))  # no engine loaded
+        qtbot.waitUntil(lambda: len(seen) == 2, timeout=10_000)
+        assert seen[1][0] == "failed" and "not loaded" in seen[1][1].message
+
+        client.submit(CHANNEL_FILE, LoadFileRequest(3, tmp_path / "missing.binvox", 32, ViewParams()))
+        qtbot.waitUntil(lambda: len(seen) == 3, timeout=30_000)
+        assert seen[2][0] == "fileFailed" and "missing.binvox" in seen[2][1].message
+
+        client.submit_unique("export", ExportRequest(Path(tmp_path / "no-such-folder" / "x.stl"), grid, "blocky", 0.5))
+        qtbot.waitUntil(lambda: len(seen) == 4, timeout=10_000)
+        assert seen[3][0] == "exportFailed"
+    finally:
+        client.shutdown()
+    client.submit(CHANNEL_MAIN, ShapeRequest(5, "main", ViewParams(), grid=grid))  # after shutdown: dropped
+    qtbot.wait(200)
+    assert len(seen) == 4
