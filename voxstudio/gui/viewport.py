@@ -54,6 +54,10 @@ _VTK_KEYS = {Qt.Key.Key_Up, Qt.Key.Key_Down, Qt.Key.Key_Left, Qt.Key.Key_Right}
 
 
 _INTERACTOR_CLASS: Any = None
+_GL_COLOR_BUFFER_BIT = 0x4000
+_GL_LINEAR = 0x2601
+_GL_SCISSOR_TEST = 0x0C11
+_GL_DRAW_FRAMEBUFFER = 0x8CA9
 
 
 def _interactor_class() -> Any:
@@ -72,6 +76,35 @@ def _interactor_class() -> Any:
             start = time.perf_counter()
             super().paintGL()
             self.painted.emit((time.perf_counter() - start) * 1000.0)
+
+        def _blit(self, target_id: int, rect: Any) -> None:
+            """pyvistaqt's blit of VTK's frame into the widget, minus its alpha clear.
+
+            pyvistaqt clears the target's alpha to 1 after every blit (compositors
+            blend windows with alpha < 1) with a colour-masked clear, which Mesa's
+            llvmpipe does pixel by pixel: ~3 ms of a ~14 ms frame at 1000x700. The
+            viewport's renderers clear with background alpha 1 and draw only opaque
+            geometry (blended text keeps alpha 1), so VTK's frame is already opaque
+            (tests/gui/test_viewport_speed.py reads it back). Other GL states are as
+            pyvistaqt leaves them; without ``opaque_frames`` its own blit runs.
+            """
+            rw = self._RenderWindow
+            gl = self._gl
+            if not getattr(self, "opaque_frames", False) or rw is None or gl is None:
+                super()._blit(target_id, rect)
+                return
+            gl.glBindFramebuffer(_GL_DRAW_FRAMEBUFFER, target_id)
+            gl.draw_buffer_attachment0()
+            scissor = bool(gl.glIsEnabled(_GL_SCISSOR_TEST))
+            if scissor:  # scissor affects glBlitFramebuffer
+                rw.GetState().vtkglDisable(_GL_SCISSOR_TEST)
+                gl.glDisable(_GL_SCISSOR_TEST)
+            width, height = rw.GetSize()
+            rw.BlitDisplayFramebuffer(0, 0, 0, width, height, rect.x(), rect.y(), rect.width(), rect.height(),
+                                      _GL_COLOR_BUFFER_BIT, _GL_LINEAR)
+            if scissor:
+                rw.GetState().vtkglEnable(_GL_SCISSOR_TEST)
+                gl.glEnable(_GL_SCISSOR_TEST)
 
         def keyPressEvent(self, event: QKeyEvent) -> None:  # noqa: N802 - Qt override
             if event.key() in _VTK_KEYS:
@@ -271,6 +304,7 @@ class Viewport(QWidget):
             self.plotter.iren.clear_key_event_callbacks()  # no 'q' = close the plotter
             self.plotter.iren.add_observer("StartInteractionEvent", self._on_user_interaction)
         self.plotter.painted.connect(self._on_painted)
+        self.plotter.opaque_frames = hasattr(self.plotter, "_blit")
         if self._placeholder is not None:
             self._layout.removeWidget(self._placeholder)
             self._placeholder.deleteLater()
@@ -281,6 +315,7 @@ class Viewport(QWidget):
         titles = ("", "Reconstruction")
         for index, renderer in enumerate(self.plotter.renderers[:2]):
             renderer.set_background(BACKGROUND_BOTTOM, top=BACKGROUND_TOP)
+            renderer.SetBackgroundAlpha(1.0)  # opaque frames: no per-frame alpha clear (see _blit)
             _add_lights(renderer)
             view = _View(renderer)
             self.views.append(view)
