@@ -21,7 +21,7 @@ from __future__ import annotations
 import sys
 from collections import OrderedDict
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 import numpy as np
 from PySide6.QtCore import QEvent, QObject, QSettings, QStandardPaths
@@ -31,7 +31,7 @@ from PySide6.QtWidgets import QFileDialog, QMenu, QMenuBar, QWidget
 from voxstudio.core.errors import VoxelFileError
 from voxstudio.gui.history_strip import HistoryStrip, ThumbnailRenderer
 from voxstudio.gui.loaded_latent import LoadedLatent
-from voxstudio.session import EngineState, SessionModel, ShapeResult, ShapeSource
+from voxstudio.session import EngineState, GenerateParams, SessionModel, ShapeResult, ShapeSource
 from voxstudio.session.favourites import (
     FAVOURITES_FILE,
     Favourites,
@@ -102,15 +102,15 @@ class HistoryController(QObject):
         self._applying = False
         self._restored = False
         self._last_added: ShapeState | None = None  # the strip's newest entry came from the last push
-        self._shown: OrderedDict[Any, np.ndarray] = OrderedDict()  # GenerateParams -> grid
-        self._pending: dict[Any, ShapeState] = {}  # GenerateParams -> state waiting for its grid
+        self._shown: OrderedDict[GenerateParams, np.ndarray] = OrderedDict()  # recently shown generated grids
+        self._pending: dict[GenerateParams, ShapeState] = {}  # states waiting for their grid to be shown
         self._closed = False
 
         self.renderer = ThumbnailRenderer(self)
         self.strip = HistoryStrip()
         self._build_actions()
-        self.edit_menu = QMenu("&Edit")
-        self.favourites_menu = QMenu("Fa&vourites")
+        self.edit_menu = QMenu("&Edit", host)
+        self.favourites_menu = QMenu("Fa&vourites", host)
         self.favourites_menu.setObjectName("favourites_menu")
         self.edit_menu.addActions([self.undo_action, self.redo_action])
 
