@@ -33,6 +33,7 @@ from common import (  # noqa: E402 - needs the bench folder on sys.path
     GENERATOR,
     GUI,
     INVERSION,
+    LARGE_MESHES,
     MEMORY,
     MESHING,
     SECTIONS,
@@ -55,6 +56,7 @@ BENCHMARKS: dict[str, tuple[str, tuple[str, ...]]] = {
     "memory": ("bench_memory", (MEMORY,)),
     "inversion": ("bench_inversion", (INVERSION,)),
     "startup": ("bench_startup", (STARTUP,)),
+    "large_meshes": ("bench_large_meshes", (LARGE_MESHES,)),
 }
 
 # Scripts owned by other engineers that may not have landed yet: a missing one

@@ -439,6 +439,25 @@ def _sample_surface_voxels(tri: np.ndarray, resolution: int, path: Path | None =
     return grid
 
 
+def _same_position_ids(vertices: np.ndarray) -> np.ndarray:
+    """For each vertex, the index of its position among the distinct positions (sorted order).
+
+    Equal to ``np.unique(vertices, axis=0, return_inverse=True)[1]``, about 4x faster
+    for millions of vertices: one lexsort of the columns instead of sorting rows as
+    structured values (issue 15: 5.9 of 18.7 s for a 1 M-triangle STL).
+    """
+    if len(vertices) == 0:
+        return np.zeros(0, dtype=np.intp)
+    order = np.lexsort(vertices.T[::-1])
+    ordered = vertices[order]
+    starts = np.empty(len(vertices), dtype=bool)
+    starts[0] = True
+    np.any(ordered[1:] != ordered[:-1], axis=1, out=starts[1:])
+    ids = np.empty(len(vertices), dtype=np.intp)
+    ids[order] = np.cumsum(starts) - 1
+    return ids
+
+
 def _closed_faces(vertices: np.ndarray, faces: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """Which faces belong to a closed component, and whether that component is wound inside-out.
 
@@ -447,8 +466,7 @@ def _closed_faces(vertices: np.ndarray, faces: np.ndarray) -> tuple[np.ndarray, 
     enclosed volume (divergence theorem). Vertices are merged by exact position
     first, because many files duplicate vertices per face.
     """
-    _, merged = np.unique(vertices, axis=0, return_inverse=True)
-    merged = merged.reshape(-1)
+    merged = _same_position_ids(vertices)
     f = merged[faces]
     count = int(merged.max()) + 1
     edges = np.sort(f[:, [0, 1, 1, 2, 2, 0]].reshape(-1, 2), axis=1)
