@@ -36,6 +36,7 @@ from common import (  # noqa: E402 - needs the bench folder on sys.path
     LARGE_MESHES,
     MEMORY,
     MESHING,
+    PACKAGING,
     SECTIONS,
     STARTUP,
     TRAINING,
@@ -57,6 +58,7 @@ BENCHMARKS: dict[str, tuple[str, tuple[str, ...]]] = {
     "inversion": ("bench_inversion", (INVERSION,)),
     "startup": ("bench_startup", (STARTUP,)),
     "large_meshes": ("bench_large_meshes", (LARGE_MESHES,)),
+    "packaging": ("bench_packaging", (PACKAGING,)),
 }
 
 # Scripts owned by other engineers that may not have landed yet: a missing one
