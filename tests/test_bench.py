@@ -97,3 +97,30 @@ def test_quick_run_writes_every_section(tmp_path: Path) -> None:
     engine_peak = row("Peak memory", "engine only, no GUI (CPU): peak (VmHWM) while generating")["value"]
     engine_idle = row("Peak memory", "engine only, no GUI (CPU): idle RSS")["value"]
     assert 50 < engine_idle <= engine_peak < 8000  # MB, a real process's figures
+
+
+def test_bundle_parts_count_files_once(tmp_path: Path) -> None:
+    """bench_packaging sums regular files by part; links to shared libraries are not counted twice."""
+    import bench_packaging
+
+    bundle = tmp_path / "voxstudio"
+    (bundle / "_internal" / "torch" / "lib").mkdir(parents=True)
+    (bundle / "voxstudio").write_bytes(b"x" * 2**20)
+    (bundle / "_internal" / "torch" / "lib" / "libtorch_cpu.so").write_bytes(b"x" * 3 * 2**20)
+    (bundle / "_internal" / "libtorch_cpu.so").symlink_to("torch/lib/libtorch_cpu.so")
+    (bundle / "_internal" / "libQt6Core.so.6").write_bytes(b"x" * 2**19)
+    sizes = bench_packaging.files_mb(bundle)
+    assert sizes["torch"] == 3.0 and sizes["Qt (PySide6)"] == 0.5
+    assert sizes["executable + Python code archive"] == 1.0 and sizes["total"] == 4.5
+    rows = bench_packaging.run(dist=tmp_path)
+    assert rows[0].name == "one-folder bundle on disk" and rows[0].value == 4.5
+    assert rows[-1].note.startswith("skipped")  # no archive next to it
+
+
+def test_rss_breakdown_adds_up_to_the_resident_size() -> None:
+    import bench_memory
+
+    parts = bench_memory.rss_breakdown_mb()
+    resident = bench_memory.read_status_mb()["VmRSS"]
+    assert parts["numpy / scipy / others (libraries)"] > 0 and parts["anonymous (heap, tensors, buffers)"] > 0
+    assert abs(sum(parts.values()) - resident) < 0.1 * resident
