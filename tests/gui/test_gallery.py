@@ -18,9 +18,8 @@ pytestmark = pytest.mark.gui
 
 def gallery_of(window: Any) -> GalleryController:
     """The window's gallery (Generate > Gallery…)."""
-    gallery = getattr(window, "gallery", None)
-    if gallery is None:  # not wired into this window build: the same controller, built as the window does
-        gallery = window.gallery = GalleryController(window, window.client, window.generate_panel, window)
+    gallery = window.gallery
+    assert isinstance(gallery, GalleryController)
     return gallery
 
 
@@ -82,6 +81,23 @@ def test_the_gallery_fills_progressively_while_the_event_loop_keeps_running(qtbo
     icons = [dialog.grid.item(i).icon().pixmap(64, 64).toImage() for i in range(12)]
     assert all(not icon.isNull() for icon in icons)
     assert dialog.status.text().startswith("12 samples in")
+
+
+def test_ctrl_g_and_the_generate_menu_open_the_gallery(qtbot, window):
+    from voxstudio.gui.actions import shortcut_rows
+
+    action = window.window_actions.gallery
+    assert action.shortcut().toString() == "Ctrl+G" and action.isEnabled()
+    generate_menu = next(a.menu() for a in window.menuBar().actions() if a.text() == "&Generate")
+    assert action in generate_menu.actions()
+    assert any(row[0] == "Gallery" and row[1] == "Ctrl+G" for row in shortcut_rows(window.window_actions))
+    window.activateWindow()  # window shortcuts need the active window (Xvfb has no window manager to give it)
+    qtbot.waitUntil(window.isActiveWindow, timeout=5000)
+    qtbot.keyClick(window, Qt.Key.Key_G, Qt.KeyboardModifier.ControlModifier)
+    dialog = window.gallery.dialog
+    assert dialog is not None and dialog.isVisible()
+    assert dialog.class_combo.currentIndex() == window.current.generate.class_id  # the current class
+    _fill(qtbot, window.gallery)
 
 
 def test_clicking_a_sample_shows_exactly_that_shape_in_the_main_window(qtbot, window):

@@ -30,6 +30,7 @@ class WindowActions:
     random_seed: QAction
     reset_sliders: QAction
     animate: QAction
+    gallery: QAction
     classify: QAction
     about: QAction
     shortcuts: QAction
@@ -71,6 +72,7 @@ def create_actions(parent: QWidget) -> WindowActions:
         random_seed=_action(parent, "&Random seed", "Ctrl+R", "Generate from a random seed"),
         reset_sliders=_action(parent, "Re&set sliders", "Ctrl+0", "Latent sliders and interpolation back to zero"),
         animate=_action(parent, "&Animate", "Ctrl+P", "Play the interpolation / random walk", checkable=True),
+        gallery=_action(parent, "&Gallery\u2026", "Ctrl+G", "A grid of samples of the class to pick the shape from"),
         classify=_action(parent, "&Classify current", "Ctrl+K", "Classify the shape in the view"),
         about=_action(parent, "&About VoxStudio", None, "About VoxStudio"),
         shortcuts=_action(parent, "&Keyboard shortcuts", "F1", "List every keyboard shortcut"),
@@ -100,6 +102,8 @@ def build_menus(menubar: QMenuBar, actions: WindowActions, panel_toggles: list[Q
 
     generate_menu = menubar.addMenu("&Generate")
     generate_menu.addActions([actions.random_seed, actions.reset_sliders, actions.animate])
+    generate_menu.addSeparator()
+    generate_menu.addAction(actions.gallery)
 
     classify_menu = menubar.addMenu("&Classify")
     classify_menu.addActions([actions.open, actions.classify])
@@ -132,7 +136,7 @@ def shortcut_rows(actions: WindowActions) -> list[tuple[str, str, str]]:
 
 def update_action_states(actions: WindowActions, session: SessionModel) -> None:
     """Enable what the engine and the shown shape allow (called on every session change that matters)."""
-    for action in (actions.random_seed, actions.reset_sliders, actions.animate):
+    for action in (actions.random_seed, actions.reset_sliders, actions.animate, actions.gallery):
         action.setEnabled(session.has_generator)
     actions.classify.setEnabled(session.has_classifier and session.current is not None)
     actions.reconstruction.setEnabled(session.has_classifier)

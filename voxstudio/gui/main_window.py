@@ -29,6 +29,7 @@ from voxstudio.gui.classify_panel import ClassifyPanel
 from voxstudio.gui.engine_controller import EngineController
 from voxstudio.gui.export_controller import ExportController
 from voxstudio.gui.export_dialog import ask_open_path
+from voxstudio.gui.gallery import GalleryController
 from voxstudio.gui.generate_panel import GeneratePanel
 from voxstudio.gui.history_controller import HistoryController
 from voxstudio.gui.inversion import InversionController
@@ -171,6 +172,7 @@ class MainWindow(QMainWindow):
         self.sculpt = SculptController(s, c, self.viewport, self.generate_panel, a.smooth, self)  # Sculpt and snap
         self.sculpt.install(self.toolbar, self.menuBar())
         self.history.install(self.menuBar(), self.centralWidget())
+        self.gallery = GalleryController(s, c, self.generate_panel, self)  # Generate > Gallery (Ctrl+G)
 
     def _connect(self) -> None:
         s, a = self.session, self.window_actions
@@ -179,6 +181,7 @@ class MainWindow(QMainWindow):
         a.screenshot.triggered.connect(self.exports.screenshot_dialog)
         a.quit.triggered.connect(self.close)
         a.classify.triggered.connect(self.classification.classify_current)
+        a.gallery.triggered.connect(self.gallery.open)
         a.about.triggered.connect(self._about)
         a.shortcuts.triggered.connect(self.show_shortcuts)
         a.documentation.triggered.connect(self.open_documentation)
