@@ -277,3 +277,22 @@ def test_more_like_this_needs_a_generated_shape(qtbot, window):
     assert not dialog.like_button.isEnabled() and "file" in dialog.like_button.toolTip()
     job = gallery.job
     assert not gallery.more_like_this() and gallery.job is job  # nothing to vary: the batch stays
+
+
+def test_enter_applies_a_field_or_picks_the_current_sample_and_nothing_else(qtbot, window):
+    gallery = gallery_of(window)
+    dialog = gallery.open()
+    _fill(qtbot, gallery)
+    seeds = [gallery.samples[i].seed for i in range(12)]
+    dialog.activateWindow()
+    qtbot.waitUntil(dialog.isActiveWindow, timeout=5000)
+    dialog.count_spin.setFocus()
+    dialog.count_spin.selectAll()
+    qtbot.keyClicks(dialog.count_spin, "8")
+    qtbot.keyClick(dialog.count_spin, Qt.Key.Key_Return)  # applies the count; no default button fires
+    _fill(qtbot, gallery)
+    assert dialog.grid.count() == 8 and [gallery.samples[i].seed for i in range(8)] == seeds[:8]
+    dialog.grid.setFocus()
+    dialog.grid.setCurrentRow(3)
+    shown = wait_for_shape(qtbot, window, lambda: qtbot.keyClick(dialog.grid, Qt.Key.Key_Return))
+    assert shown.generate.seed_a == seeds[3] and not dialog.isVisible()

@@ -246,6 +246,11 @@ class GalleryDialog(QDialog):
         layout.addWidget(self.grid, 1)
         layout.addLayout(bottom)
         self.close_button.clicked.connect(self.close)
+        # No default button: Enter belongs to the grid (pick and close) and the spin boxes (apply the value);
+        # a default button would fire with it (Shuffle, and a second pick).
+        for button in (self.shuffle_button, self.like_button, self.use_button, self.close_button):
+            button.setAutoDefault(False)
+            button.setDefault(False)
         self.resize(6 * (THUMB_SIZE + 16) + 60, 2 * (THUMB_SIZE + 30) + 130)
 
 
