@@ -6,7 +6,7 @@
 #   packaging/build.sh --no-slim       keep everything the hooks collect (size comparison)
 #   packaging/build.sh --allow-missing-weights   development build without weights/
 #   packaging/build.sh --clean         discard PyInstaller's cache first
-#   packaging/build.sh --archive       also write the release archive dist/voxstudio-VERSION-linux-ARCH.tar.zst
+#   packaging/build.sh --archive       also write the release archive dist/voxstudio-VERSION-linux-ARCH.tar.xz
 #                                      (app + install.sh + .desktop + icon + file types: packaging/make_archive.py)
 #
 # VOXSTUDIO_DIST / VOXSTUDIO_BUILD override the output and work folders (default
