@@ -3,11 +3,13 @@
 Why not ``core/render.py`` (pyvista / VTK offscreen): a gallery renders a dozen
 thumbnails while the window keeps drawing its own 3D view. VTK render windows
 are tied to an OpenGL context and the X connection of the thread that made
-them, so offscreen VTK on a worker thread beside the Qt viewport is not safe
-(and cost ~75 ms a picture after a ~1 s first-window start-up, measured on the
-2-core CPU). This renderer splats the voxel faces the camera can see into a
-z-buffer with numpy (a few ms for a 32^3 shape at 128 px), needs no display,
-holds no global state and so can run in a thread pool.
+them, so offscreen VTK on a worker thread beside the Qt viewport is not
+guaranteed to be safe; it is also slow for thumbnails (measured on the 2-core
+CPU under Xvfb: ~75 ms a 128-px picture on the main thread after a ~1 s first
+window, ~134 ms on a worker thread beside the window). This renderer splats the
+voxel faces the camera can see into a z-buffer with numpy (~11-14 ms for a GAN
+chair at 120 px, up to ~40 ms for a bulky shape), needs no display, holds no
+global state and so can run in a thread pool.
 
 The picture matches the app's view: camera front-left-above (``render.py``'s
 ``CAMERA_DIRECTION``, front is -y, z up), orthographic, framing the whole grid
