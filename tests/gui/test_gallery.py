@@ -296,3 +296,17 @@ def test_enter_applies_a_field_or_picks_the_current_sample_and_nothing_else(qtbo
     dialog.grid.setCurrentRow(3)
     shown = wait_for_shape(qtbot, window, lambda: qtbot.keyClick(dialog.grid, Qt.Key.Key_Return))
     assert shown.generate.seed_a == seeds[3] and not dialog.isVisible()
+
+
+def test_a_pick_is_one_undoable_step(qtbot, window):
+    panel = window.generate_panel
+    wait_for_shape(qtbot, window, lambda: panel.seed.setValue(5))
+    qtbot.wait(50)
+    before = window.current.generate
+    gallery = gallery_of(window)
+    gallery.open()
+    _fill(qtbot, gallery)
+    picked = wait_for_shape(qtbot, window, lambda: gallery.pick(2))
+    assert picked.generate.seed_a == gallery.samples[2].seed
+    back = wait_for_shape(qtbot, window, window.history.undo)  # Edit > Undo shape change
+    assert back.generate == before
