@@ -106,6 +106,11 @@ def test_slider_file_round_trip_and_validation(tmp_path: Path) -> None:
     loaded = load_sliders(path, latent_dim=8)
     assert loaded.names("chair") == ["Height", "Backrest"] and loaded.names("bed") == []
     assert loaded.find("chair", "back rest").name == "Backrest"
+    from dataclasses import replace
+
+    aliased = replace(loaded, classes={"sofa": (replace(loaded.find("chair", "Height"), aliases=("Backrest",)),)})
+    assert aliased.find("sofa", "backrest").name == "Height"  # a sofa's back top is its height
+    assert load_sliders(save_sliders(tmp_path / "aliased.json", aliased)).find("sofa", "Backrest").name == "Height"
     with pytest.raises(KeyError, match="valid names: Height, Backrest"):
         loaded.find("chair", "Armrests")
     z = np.zeros(8, np.float32)

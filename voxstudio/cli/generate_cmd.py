@@ -113,7 +113,12 @@ def split_slider_settings(
     notes: list[str] = []
     for name, value in settings:
         key = normalise_name(name)
-        match = next((s for s in named_sliders if key in (normalise_name(s.name), normalise_name(s.attribute))), None)
+        match = None
+        if named_set is not None:
+            try:
+                match = named_set.find(class_name, name)  # name, attribute or alias, loosely
+            except KeyError:
+                match = None
         if match is not None:
             clamped = match.clamp(value)
             if clamped != value:

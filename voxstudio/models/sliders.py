@@ -62,6 +62,7 @@ class NamedSlider:
     low: float  # calibrated range in latent units along ``direction`` (low < 0 < high)
     high: float
     figures: dict[str, Any] = field(default_factory=dict)  # what was measured at fitting (report)
+    aliases: tuple[str, ...] = ()  # other names that reach it (a sofa's "Backrest" is its "Height")
 
     def clamp(self, value: float) -> float:
         return max(self.low, min(self.high, float(value)))
@@ -87,7 +88,7 @@ class SliderSet:
         """The slider called ``name`` (loose match); ``KeyError`` listing the valid names otherwise."""
         key = normalise_name(name)
         for slider in self.sliders(class_name):
-            if normalise_name(slider.name) == key or normalise_name(slider.attribute) == key:
+            if key in {normalise_name(n) for n in (slider.name, slider.attribute, *slider.aliases)}:
                 return slider
         valid = ", ".join(self.names(class_name)) or "(none)"
         raise KeyError(f"unknown slider {name!r} for {class_name}; valid names: {valid}")
@@ -123,6 +124,7 @@ class SliderSet:
                         "range": [round(s.low, 3), round(s.high, 3)],
                         "direction": [round(float(v), 6) for v in s.direction],
                         "figures": s.figures,
+                        **({"aliases": list(s.aliases)} if s.aliases else {}),
                     }
                     for s in sliders
                 ]
@@ -173,6 +175,9 @@ def _parse_slider(data: Any, latent_dim: int, where: str) -> NamedSlider:
     if not -MAX_RANGE <= low < 0.0 < high <= MAX_RANGE:
         raise ValueError(f"{where}: range must satisfy -{MAX_RANGE} <= low < 0 < high <= {MAX_RANGE}, got {span}")
     figures = data.get("figures", {})
+    aliases = data.get("aliases", [])
+    if not isinstance(aliases, list) or len(aliases) > 8:
+        raise ValueError(f"{where}: aliases must be a list of at most 8 names")
     if not isinstance(figures, dict):
         raise ValueError(f"{where}: figures must be an object")
     return NamedSlider(
@@ -183,6 +188,7 @@ def _parse_slider(data: Any, latent_dim: int, where: str) -> NamedSlider:
         low=low,
         high=high,
         figures=figures,
+        aliases=tuple(_text(a, f"{where} alias", 40) for a in aliases),
     )
 
 
@@ -208,7 +214,7 @@ def parse_sliders(data: Any, latent_dim: int | None = None) -> SliderSet:
         if not isinstance(items, list) or len(items) > MAX_SLIDERS_PER_CLASS:
             raise ValueError(f"{class_name}: expected a list of at most {MAX_SLIDERS_PER_CLASS} sliders")
         sliders = tuple(_parse_slider(item, dim, f"{class_name}[{k}]") for k, item in enumerate(items))
-        keys = [normalise_name(s.name) for s in sliders]
+        keys = [normalise_name(n) for s in sliders for n in (s.name, *s.aliases)]
         if len(set(keys)) != len(keys):
             raise ValueError(f"{class_name}: slider names are not unique")
         parsed[str(class_name)] = sliders

@@ -37,7 +37,7 @@ import math
 import sys
 import time
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
@@ -147,6 +147,7 @@ class _Candidate:
     std: float
     measure: Callable[[np.ndarray], np.ndarray]
     conditional: bool = False
+    aliases: list[str] = field(default_factory=list)  # labels of attributes with the same direction
     effect: float = 0.0
     sign: float = 0.0
 
@@ -237,6 +238,7 @@ def _fit_class(
             unique.append(cand)
         else:
             dropped[cand.attribute] = f"same direction as {twin.attribute}"
+            twin.aliases.append(ATTRIBUTES[cand.attribute].label)
     candidates = unique
     # Primary vs conditional directions, both checked on the generator at the probe ends.
     primary = np.stack([c.direction for c in candidates]) if candidates else np.zeros((0, latents.shape[1]))
@@ -304,12 +306,17 @@ def _fit_class(
             "one_piece": {"centre": round(centre[1], 3), "low": round(ends[-1][1][1], 3), "high": round(ends[1][1][1], 3)},
         }
         tooltip = f"{spec.tooltip()} Fitted: {_describe_change(cand.attribute, float(low_values.mean()), float(high_values.mean()))}."
-        sliders.append(NamedSlider(spec.label, cand.attribute, tooltip, cand.direction, float(low), float(high), figures))
+        aliases = tuple(a for a in cand.aliases if a != spec.label)
+        if aliases:
+            tooltip += f" Also called {', '.join(aliases)}."
+        sliders.append(NamedSlider(spec.label, cand.attribute, tooltip, cand.direction, float(low), float(high), figures,
+                                   aliases))
         log(f"  {spec.label:<16} range [{low:+.1f}, {high:+.1f}]: {low_values.mean():.2f} -> {high_values.mean():.2f} "
             f"({change / cand.std:+.2f} std, right way {100 * right_way:.0f} %); agreement "
             f"{100 * ends[-1][1][0]:.0f}/{100 * centre[0]:.0f}/{100 * ends[1][1][0]:.0f} %, one piece "
             f"{100 * ends[-1][1][1]:.0f}/{100 * centre[1]:.0f}/{100 * ends[1][1][1]:.0f} % (low/centre/high)")
-    return sliders
+    names_taken = {s.name for s in sliders}
+    return [replace(s, aliases=tuple(a for a in s.aliases if a not in names_taken)) for s in sliders]
 
 
 def _encode(engine: Any, grids: np.ndarray, class_id: int, batch: int = 64) -> np.ndarray:
