@@ -176,3 +176,17 @@ def test_merged_flag_tells_a_coalesced_push() -> None:
     assert not history.merged
     history.push(state(0, (0.2, 0.0)), coalesce="slider:0")
     assert history.merged
+
+
+def test_named_sliders_round_trip_and_compare_whatever_their_order() -> None:
+    from voxstudio.session.shape_state import ShapeState, StateFormatError
+
+    a = ShapeState("chair", seed=3, named=(("Backrest", 1.5), ("Armrests", -0.5), ("Width", 0.0)))
+    b = ShapeState("chair", seed=3, named=(("Armrests", -0.5), ("Backrest", 1.5)))
+    assert a == b and hash(a) == hash(b)
+    assert a.named == (("Armrests", -0.5), ("Backrest", 1.5))  # zeros dropped, sorted
+    assert ShapeState.from_json(a.to_json()) == a
+    assert "2 sliders" in a.describe()
+    assert ShapeState.from_json({"class": "chair"}).named == ()  # files written before named sliders
+    with pytest.raises(StateFormatError, match=r"state\.named"):
+        ShapeState.from_json({"class": "chair", "named": {"Backrest": "high"}})

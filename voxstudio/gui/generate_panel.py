@@ -10,7 +10,7 @@ window submits that to the worker, whose latest-wins slot absorbs floods.
 from __future__ import annotations
 
 import random
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 
 from PySide6.QtCore import Qt, QTimer, Signal
 from PySide6.QtWidgets import (
@@ -29,6 +29,7 @@ from PySide6.QtWidgets import (
 )
 
 from voxstudio.gui.loaded_latent import LoadedLatent, LoadedLatentChip
+from voxstudio.gui.named_sliders import NamedSliderBox
 from voxstudio.gui.requests import EngineInfo, GenerateParams
 from voxstudio.gui.slider_rows import rebuild_slider_rows
 
@@ -125,6 +126,9 @@ class GeneratePanel(QWidget):
         self.chip_a = LoadedLatentChip("A")
         form.addRow(self.chip_a)
 
+        self.named_box = NamedSliderBox()  # the class's named sliders (Width, Backrest, ...)
+        self._named_rows: dict[str, tuple] = {}
+        self._named_class: str | None = None  # the class whose rows the box shows
         self.sliders_box = QGroupBox("Latent directions")
         self.sliders_layout = QVBoxLayout(self.sliders_box)
         self.sliders_layout.setSpacing(2)
@@ -159,6 +163,7 @@ class GeneratePanel(QWidget):
         layout = QVBoxLayout(self)
         layout.addWidget(self.status)
         layout.addLayout(form)
+        layout.addWidget(self.named_box)
         layout.addWidget(self.sliders_box)
         layout.addWidget(interp)
         layout.addStretch(1)
@@ -167,7 +172,8 @@ class GeneratePanel(QWidget):
         self.timer.setInterval(ANIMATION_INTERVAL_MS)
         self.timer.timeout.connect(self._animation_tick)
 
-        self.class_combo.currentIndexChanged.connect(self._changed)
+        self.class_combo.currentIndexChanged.connect(self._on_class)
+        self.named_box.valuesChanged.connect(self._changed)
         self.seed.valueChanged.connect(lambda _v: self._on_seed(self.chip_a))
         self.seed_b.valueChanged.connect(lambda _v: self._on_seed(self.chip_b))
         self.chip_a.cleared.connect(self._changed)
@@ -193,6 +199,9 @@ class GeneratePanel(QWidget):
         self.chip_a.set_latent(None)  # latents belong to the previous model
         self.chip_b.set_latent(None)
         self._build_sliders(info.n_directions if info is not None else 8)
+        self._named_rows = dict(info.named_sliders) if info is not None else {}
+        self._named_class = None
+        self._sync_named_box()
         self.status.setVisible(not available)
         self.status.setText("" if available else message)
         for widget in self._controls():
@@ -205,7 +214,7 @@ class GeneratePanel(QWidget):
 
     def _controls(self) -> Sequence[QWidget]:
         return (
-            self.class_combo, self.seed, self.random_button, self.reset_button, self.sliders_box,
+            self.class_combo, self.seed, self.random_button, self.reset_button, self.sliders_box, self.named_box,
             self.seed_b, self.random_b_button, self.t_slider, self.animate_button, self.animate_mode,
         )
 
@@ -230,6 +239,7 @@ class GeneratePanel(QWidget):
             sliders=tuple(slider.value() for slider in self.sliders),
             latent_a=self.chip_a.z(),
             latent_b=self.chip_b.z(),
+            named=self.named_box.values(),
         )
 
     def class_name(self) -> str:
@@ -270,15 +280,34 @@ class GeneratePanel(QWidget):
         else:
             self._changed()
 
+    def _on_class(self, _index: int) -> None:
+        """Another class brings its own named sliders (at zero)."""
+        self._sync_named_box()
+        self._changed()
+
+    def _sync_named_box(self) -> None:
+        """Show the current class's named sliders (at zero) if the box shows another class's.
+
+        Called on every path that can change the class, including those that set
+        the class box with its signals blocked (history, gallery, Open in generator).
+        """
+        name = self.class_combo.currentText()
+        if name != self._named_class:
+            self._named_class = name
+            self.named_box.set_sliders(self._named_rows.get(name, ()))
+
     def _on_seed(self, chip: LoadedLatentChip) -> None:
         """A new seed for an end means "use the seed": drop that end's loaded shape."""
         chip.set_latent(None)
         self._changed()
 
-    def set_slider_values(self, values: Sequence[float]) -> None:
-        """Set all sliders at once, emitting a single ``paramsChanged``."""
+    def set_slider_values(self, values: Sequence[float], named: Mapping[str, float] | None = None) -> None:
+        """Set all sliders at once (and the class's named ones, when given), emitting a single ``paramsChanged``."""
         for slider, value in zip(self.sliders, values):
             slider.set_value(value, emit=False)
+        self._sync_named_box()
+        if named is not None:
+            self.named_box.set_values(named, emit=False)
         self._changed()
 
     def randomise_seed(self) -> None:
@@ -292,6 +321,8 @@ class GeneratePanel(QWidget):
         """Sliders and interpolation to zero (one regeneration)."""
         for slider in self.sliders:
             slider.set_value(0.0, emit=False)
+        self._sync_named_box()
+        self.named_box.reset()
         blocked = self.t_slider.blockSignals(True)
         self.t_slider.setValue(0)
         self.t_slider.blockSignals(blocked)

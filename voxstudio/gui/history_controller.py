@@ -26,7 +26,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 from PySide6.QtCore import QEvent, QObject, QSettings, QStandardPaths
 from PySide6.QtGui import QAction, QImage, QKeySequence
-from PySide6.QtWidgets import QFileDialog, QMenu, QMenuBar, QWidget
+from PySide6.QtWidgets import QFileDialog, QMenu, QMenuBar, QSlider, QWidget
 
 from voxstudio.core.errors import VoxelFileError
 from voxstudio.gui.history_strip import HistoryStrip, ThumbnailRenderer
@@ -222,7 +222,7 @@ class HistoryController(QObject):
         return ShapeState(
             class_name=str(info.classes[p.class_id]), seed=p.seed_a, sliders=p.sliders,
             latent=_ref(self.panel.loaded_latent("A")), resolution=int(info.resolution),
-            seed_b=p.seed_b, t=p.t, latent_b=_ref(self.panel.loaded_latent("B")),
+            seed_b=p.seed_b, t=p.t, latent_b=_ref(self.panel.loaded_latent("B")), named=p.named,
         )
 
     def apply(self, state: ShapeState) -> bool:
@@ -262,7 +262,7 @@ class HistoryController(QObject):
                     widget.blockSignals(was)
             panel.chip_a.set_latent(latent_a)
             panel.chip_b.set_latent(latent_b)
-            panel.set_slider_values(sliders)  # the one paramsChanged -> one regeneration
+            panel.set_slider_values(sliders, named=dict(state.named))  # the one paramsChanged -> one regeneration
         finally:
             self._applying = False
         if problems:
@@ -273,7 +273,7 @@ class HistoryController(QObject):
     def _gesture_active(self) -> bool:
         panel = self.panel
         return (panel.is_animating() or panel.t_slider.isSliderDown()
-                or any(row.slider.isSliderDown() for row in panel.sliders))
+                or any(slider.isSliderDown() for slider in _qt_sliders(panel)))
 
     def _on_params_changed(self) -> None:
         self._watch_sliders()
@@ -459,10 +459,10 @@ class HistoryController(QObject):
     # ================================================================== start / end
     def _watch_sliders(self) -> None:
         """Record a drag when its slider is released (rows are rebuilt per model, so look each time)."""
-        for row in self.panel.sliders:
-            if not row.slider.property("history_watched"):
-                row.slider.setProperty("history_watched", True)
-                row.slider.sliderReleased.connect(self._gesture_ended)
+        for slider in _qt_sliders(self.panel):
+            if not slider.property("history_watched"):
+                slider.setProperty("history_watched", True)
+                slider.sliderReleased.connect(self._gesture_ended)
 
     def _on_engine(self, state: EngineState) -> None:
         if state is not EngineState.READY:
@@ -522,3 +522,8 @@ class HistoryController(QObject):
         if watched is self.host and event.type() == QEvent.Type.Close:
             self.shutdown()
         return False
+
+
+def _qt_sliders(panel: GeneratePanel) -> list[QSlider]:
+    """The panel's latent-direction and named sliders (rows are rebuilt per model and class)."""
+    return [row.slider for row in panel.sliders] + [row.slider for row in panel.named_box.rows]

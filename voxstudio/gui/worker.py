@@ -226,6 +226,7 @@ class EngineWorker(QObject):
             has_generator=bool(engine.has_generator),
             has_classifier=bool(engine.has_classifier),
             load_ms=(time.perf_counter() - start) * 1000.0,
+            named_sliders=_named_slider_rows(engine),
         )
 
     def require_engine(self) -> InferenceEngine:
@@ -261,6 +262,8 @@ class EngineWorker(QObject):
         z = base
         if params.sliders and any(v != 0.0 for v in params.sliders):
             z = engine.latent_with_sliders(base, np.asarray(params.sliders, dtype=np.float32))
+        if params.named:
+            z = engine.latent_with_named_sliders(z, int(params.class_id), dict(params.named))
         grid = np.asarray(engine.generate(z, int(params.class_id)), dtype=np.float32)
         self.stats["generate"] += 1
         self._last_generated = (params, grid)
@@ -479,3 +482,13 @@ class EngineClient(QObject):
             return True
         _PARKED_THREADS.append((self._thread, self.worker))
         return False
+
+
+def _named_slider_rows(engine: InferenceEngine) -> tuple[tuple[str, tuple[tuple[str, float, float, str], ...]], ...]:
+    """Every class's named sliders as plain rows for the GUI thread (empty without a slider file)."""
+    from voxstudio.models.sliders import slider_table
+
+    sliders = engine.named_sliders
+    if sliders is None:
+        return ()
+    return tuple((name, tuple(slider_table(sliders.sliders(name)))) for name in engine.classes)

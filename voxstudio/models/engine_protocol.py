@@ -12,7 +12,7 @@ imported for the type checker only.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from typing import TYPE_CHECKING, Protocol, runtime_checkable
 
 import numpy as np
@@ -21,6 +21,7 @@ if TYPE_CHECKING:  # pragma: no cover
     import torch
 
     from voxstudio.models.engine import ClassifyResult
+    from voxstudio.models.sliders import SliderSet
 
 #: ``progress(step, steps, best_iou)`` during ``invert``.
 InvertProgress = Callable[[int, int, float], None]
@@ -46,9 +47,12 @@ class InferenceEngine(Protocol):
     def has_generator(self) -> bool: ...
     @property
     def has_classifier(self) -> bool: ...
+    @property
+    def named_sliders(self) -> SliderSet | None: ...  # weights/sliders.json for this generator, if it fits
 
     def latent_for_seed(self, seed: int) -> np.ndarray: ...
     def latent_with_sliders(self, base_z: np.ndarray, slider_values: Sequence[float] | np.ndarray) -> np.ndarray: ...
+    def latent_with_named_sliders(self, base_z: np.ndarray, class_id: int, values: Mapping[str, float]) -> np.ndarray: ...
     def generate(self, z: np.ndarray, class_id: int | np.ndarray) -> np.ndarray: ...
     def classify(self, grid: np.ndarray) -> ClassifyResult: ...
     def presence(self, grids: np.ndarray) -> np.ndarray: ...

@@ -42,6 +42,8 @@ class GenerateParams:
     # Latents of loaded shapes ("Open in generator") used instead of seed A / seed B.
     latent_a: tuple[float, ...] | None = None
     latent_b: tuple[float, ...] | None = None
+    # Named sliders of the class (weights/sliders.json), non-zero ones only: ((name, value), ...).
+    named: tuple[tuple[str, float], ...] = ()
 
 
 @dataclass(frozen=True)
@@ -57,6 +59,8 @@ class EngineInfo:
     has_generator: bool
     has_classifier: bool
     load_ms: float
+    # Per class: its named sliders as (name, low, high, tooltip) rows (models.sliders.slider_table).
+    named_sliders: tuple[tuple[str, tuple[tuple[str, float, float, str], ...]], ...] = ()
 
 
 @dataclass

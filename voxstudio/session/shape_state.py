@@ -67,10 +67,14 @@ class ShapeState:
     seed_b: int = 1
     t: float = 0.0
     latent_b: LatentRef | None = field(default=None)
+    #: The class's named sliders (weights/sliders.json) that are not at zero, sorted by name.
+    named: tuple[tuple[str, float], ...] = ()
 
     def __post_init__(self) -> None:
         # Always store plain floats in tuples, so equal states hash equally whatever was passed in.
         object.__setattr__(self, "sliders", tuple(float(v) for v in self.sliders))
+        named = sorted((str(k), float(v)) for k, v in dict(self.named).items() if float(v) != 0.0)
+        object.__setattr__(self, "named", tuple(named))
         object.__setattr__(self, "t", float(self.t))
 
     # -- text ------------------------------------------------------------------------------
@@ -78,7 +82,7 @@ class ShapeState:
         """Short caption, e.g. "chair · seed 42 · 2 sliders" (menus, tooltips)."""
         base = f"loaded {self.latent.label or 'shape'}" if self.latent is not None else f"seed {self.seed}"
         text = f"{self.class_name} \u00b7 {base}"
-        moved = sum(1 for v in self.sliders if v != 0.0)
+        moved = sum(1 for v in self.sliders if v != 0.0) + len(self.named)
         if moved:
             text += f" \u00b7 {moved} slider{'s' if moved > 1 else ''}"
         if self.t > 0.0:
@@ -98,6 +102,7 @@ class ShapeState:
             "seed_b": self.seed_b,
             "t": self.t,
             "latent_b": None if self.latent_b is None else self.latent_b.to_json(),
+            "named": dict(self.named),
         }
 
     @classmethod
@@ -124,10 +129,19 @@ class ShapeState:
             seed_b=_int(data.get("seed_b", 1), f"{where}.seed_b", 0, SEED_MAX),
             t=t,
             latent_b=None if latent_b is None else LatentRef.from_json(latent_b, f"{where}.latent_b"),
+            named=_named(data.get("named", {}), f"{where}.named"),
         )
 
 
 # -- field checks ----------------------------------------------------------------------------
+def _named(value: Any, where: str) -> tuple[tuple[str, float], ...]:
+    if not isinstance(value, dict):
+        raise StateFormatError(f"{where}: expected an object of slider name -> value, got {type(value).__name__}")
+    if len(value) > MAX_SLIDERS:
+        raise StateFormatError(f"{where}: more than {MAX_SLIDERS} sliders")
+    return tuple((_text(name, f"{where} name"), _float(v, f"{where}.{name}")) for name, v in value.items())
+
+
 def _text(value: Any, where: str) -> str:
     if not isinstance(value, str):
         raise StateFormatError(f"{where}: expected text, got {type(value).__name__}")
