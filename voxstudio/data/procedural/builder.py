@@ -27,6 +27,12 @@ from voxstudio.data.procedural.primitives import (
 Vec3 = Sequence[float]
 
 
+def _xyz(v: Vec3) -> tuple[float, float, float]:
+    """A 3-vector as the primitives store it (a plain tuple of three floats)."""
+    x, y, z = v
+    return (float(x), float(y), float(z))
+
+
 def frame_along(direction: np.ndarray) -> np.ndarray:
     """Rotation whose local z axis points along ``direction`` (local x stays near world x)."""
     z = np.asarray(direction, dtype=float)
@@ -104,9 +110,9 @@ class Builder:
         rot = rotation(rx, ry, rz)
         prim: Primitive
         if radius > 0:
-            prim = RoundedBox(center=tuple(center), rot=rot, size=tuple(size), radius=radius)
+            prim = RoundedBox(center=_xyz(center), rot=rot, size=_xyz(size), radius=radius)
         else:
-            prim = Box(center=tuple(center), rot=rot, size=tuple(size))
+            prim = Box(center=_xyz(center), rot=rot, size=_xyz(size))
         return self._put(prim, subtract, droppable)
 
     def bar(self, p0: Vec3, p1: Vec3, width: float, depth: float | None = None,
@@ -163,18 +169,18 @@ class Builder:
     def disc(self, center: Vec3, rx: float, ry: float, thickness: float, rx_deg: float = 0.0,
              droppable: bool = False) -> Primitive:
         """Elliptic disc whose axis is tilted ``rx_deg`` about x (wheels, lids, feet)."""
-        prim = Frustum(center=tuple(center), rot=rotation(rx=rx_deg), bottom=(rx, ry), top=(rx, ry),
+        prim = Frustum(center=_xyz(center), rot=rotation(rx=rx_deg), bottom=(rx, ry), top=(rx, ry),
                        height=thickness)
         return self._put(prim, False, droppable)
 
     def ellipsoid(self, center: Vec3, radii: Vec3, z_min: float = -math.inf, z_max: float = math.inf,
                   rot: np.ndarray | None = None, droppable: bool = False, subtract: bool = False) -> Primitive:
         """Ellipsoid, optionally clipped to a z range relative to its centre."""
-        prim = Ellipsoid(center=tuple(center), rot=np.eye(3) if rot is None else rot, radii=tuple(radii),
+        prim = Ellipsoid(center=_xyz(center), rot=np.eye(3) if rot is None else rot, radii=_xyz(radii),
                          z_min=z_min, z_max=z_max)
         return self._put(prim, subtract, droppable)
 
     def torus(self, center: Vec3, major: float, minor: float, rx: float = 0.0,
               droppable: bool = False) -> Primitive:
-        prim = Torus(center=tuple(center), rot=rotation(rx=rx), major=major, minor=minor)
+        prim = Torus(center=_xyz(center), rot=rotation(rx=rx), major=major, minor=minor)
         return self._put(prim, False, droppable)

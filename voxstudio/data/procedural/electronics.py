@@ -5,6 +5,16 @@ from __future__ import annotations
 import math
 
 from voxstudio.data.procedural.builder import Builder
+from voxstudio.data.procedural.primitives import Frustum
+
+
+def _taper(b: Builder, bottom: tuple[float, float], top: tuple[float, float]) -> None:
+    """Give the rod just added elliptic ends (a tube housing is wider than it is tall)."""
+    frustum = b.parts[-1].primitive
+    if not isinstance(frustum, Frustum):
+        raise TypeError(f"the last part is a {type(frustum).__name__}, not the rod's Frustum")
+    frustum.bottom = bottom
+    frustum.top = top
 
 
 def monitor(b: Builder) -> None:
@@ -66,8 +76,7 @@ def _crt(b: Builder) -> None:
     # tapered tube housing: frustum lying along +y
     b.rod((0.0, -depth / 2 + 0.07, lift + height / 2), (0.0, depth / 2, lift + height * 0.45),
           r0=width * 0.46, r1=width * 0.28)
-    b.parts[-1].primitive.bottom = (width * 0.46, height * 0.46)
-    b.parts[-1].primitive.top = (width * 0.3, height * 0.28)
+    _taper(b, (width * 0.46, height * 0.46), (width * 0.3, height * 0.28))
 
 
 def _crt_television(b: Builder) -> None:
@@ -83,8 +92,7 @@ def _crt_television(b: Builder) -> None:
     b.box(-width / 2, width / 2, -depth / 2, -depth / 2 + front, lift, lift + height, radius=0.02)
     b.rod((0.0, -depth / 2 + front - 0.01, lift + height / 2), (0.0, depth / 2, lift + height * 0.48),
           r0=width * 0.45, r1=width * 0.25)
-    b.parts[-1].primitive.bottom = (width * 0.47, height * 0.47)
-    b.parts[-1].primitive.top = (width * 0.28, height * 0.3)
+    _taper(b, (width * 0.47, height * 0.47), (width * 0.28, height * 0.3))
     if b.chance(0.5):  # the screen sits a little recessed in the cabinet front
         b.box(-width * 0.38, width * 0.32, -depth / 2 - 0.01, -depth / 2 + 0.015, lift + height * 0.15,
               lift + height * 0.85, subtract=True)
