@@ -67,3 +67,36 @@ def test_undo_brings_back_the_named_sliders_of_another_class(qtbot, make_window)
     assert panel.class_name() == "chair" and panel.named_box.names() == ["Backrest", "Armrests"]
     assert panel.params().named == (("Backrest", 2.5),)
     np.testing.assert_array_equal(window.current.grid, backrest)
+
+
+def test_named_sliders_screenshot_with_the_shipped_weights(qtbot, make_window, tmp_path) -> None:
+    """The real window with a chair's named sliders moved (docs/images/named_sliders_window.png with
+    VOXSTUDIO_UPDATE_DOCS=1); the shipped slider file is in use, not a stand-in."""
+    import os
+    import shutil
+    from pathlib import Path
+
+    from test_screenshot import _engine_factory, _region_std
+
+    window = make_window(_engine_factory(), size=(1440, 900))
+    panel = window.generate_panel
+    classes = list(window.engine_info.classes)
+    rows = dict(window.engine_info.named_sliders)
+    if not rows:
+        pytest.skip("the engine has no named sliders (random weights without weights/sliders.json)")
+    wait_for_shape(qtbot, window, lambda: panel.set_class(classes.index("chair")))
+    names = panel.named_box.names()
+    assert {"Armrests", "Backrest", "Seat height"} <= set(names)
+    plain = np.array(window.current.grid, copy=True)
+    high = {name: high for name, _low, high, _tip in rows["chair"]}
+    wait_for_shape(qtbot, window, lambda: panel.named_box.set_values({"Armrests": high["Armrests"]}))
+    assert not np.array_equal(window.current.grid, plain)
+    qtbot.wait(200)
+    image = window.grab_window_image()
+    shot = tmp_path / "named_sliders_window.png"
+    assert image.save(str(shot))
+    box = panel.named_box
+    corner = box.mapTo(window, box.rect().topLeft())
+    assert _region_std(image, corner.x(), corner.y(), corner.x() + box.width(), corner.y() + box.height()) > 8.0
+    if os.environ.get("VOXSTUDIO_UPDATE_DOCS") == "1":
+        shutil.copyfile(shot, Path(__file__).resolve().parents[2] / "docs" / "images" / "named_sliders_window.png")
