@@ -88,7 +88,16 @@ BUILD_TIMEOUT_S = 20 * 60
 
 @pytest.fixture(scope="module")
 def bundle(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """Build the one-folder bundle once; returns the executable."""
+    """Build the one-folder bundle once; returns the executable.
+
+    ``VOXSTUDIO_TEST_BUNDLE=dist/voxstudio/voxstudio`` tests an already built bundle
+    instead (CI builds it once with ``packaging/build.sh --archive`` and tests that).
+    """
+    prebuilt = os.environ.get("VOXSTUDIO_TEST_BUNDLE")
+    if prebuilt:
+        executable = Path(prebuilt).resolve()
+        assert executable.is_file() and os.access(executable, os.X_OK), f"VOXSTUDIO_TEST_BUNDLE={prebuilt}: no executable"
+        return executable
     dist = tmp_path_factory.mktemp("dist")
     env = {**os.environ, "PYTHON": sys.executable, "VOXSTUDIO_DIST": str(dist),
            "VOXSTUDIO_BUILD": str(ROOT / "build" / "pyinstaller-test")}
