@@ -161,3 +161,27 @@ def test_the_client_routes_each_result_and_failure_kind_to_its_own_signal(qtbot,
     client.submit(CHANNEL_MAIN, ShapeRequest(5, "main", ViewParams(), grid=grid))  # after shutdown: dropped
     qtbot.wait(200)
     assert len(seen) == 4
+
+
+def test_loading_a_generator_warms_up_the_first_inversion_off_the_worker(qtbot):
+    """torch.optim imports torch._dynamo on first use (~1 s): the worker has it done on a side thread
+    once a model with a generator loads, so the first "Open in generator" or Snap does not pay it."""
+    from voxstudio.gui.requests import LoadEngineRequest
+    from voxstudio.gui.worker import EngineClient
+
+    class RecordingWarmUp(SlowEngine):
+        def __init__(self) -> None:
+            super().__init__(shared_engine(), 0.0)
+            self.warmed_on: list[str] = []
+
+        def warm_up_inversion(self) -> None:
+            self.warmed_on.append(threading.current_thread().name)
+
+    engine = RecordingWarmUp()
+    client = EngineClient()
+    try:
+        with qtbot.waitSignal(client.engineLoaded, timeout=30_000):
+            client.submit_unique("engine", LoadEngineRequest(lambda: engine))
+        qtbot.waitUntil(lambda: engine.warmed_on == ["warm-up-inversion"], timeout=10_000)
+    finally:
+        client.shutdown()

@@ -216,6 +216,8 @@ class EngineWorker(QObject):
         self._last_generated = None
         self.stats["engine"] += 1
         self.files.warm_up()  # the worker is free now: start the file-reader process
+        if engine.has_generator:  # the first inversion's lazy torch import, done now off every thread that waits
+            threading.Thread(target=engine.warm_up_inversion, name="warm-up-inversion", daemon=True).start()
         return EngineInfo(
             classes=tuple(engine.classes),
             resolution=int(engine.resolution),

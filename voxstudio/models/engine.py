@@ -349,6 +349,17 @@ class VoxelEngine:
 
     # ------------------------------------------------------------------ inversion
 
+    @staticmethod
+    def warm_up_inversion() -> None:
+        """Import what the first torch optimiser imports, ahead of the first inversion.
+
+        Why: ``torch.optim``'s ``add_param_group`` imports ``torch._dynamo`` on first use
+        (~1.2 s here). Left to the user's first "Open in generator" or Snap, that import
+        delays the job and, holding the interpreter in long C calls, stalls the window
+        for up to a second; the GUI calls this on a background thread once a model loads.
+        """
+        import torch._dynamo  # noqa: F401
+
     def invert(
         self,
         grid: np.ndarray,
