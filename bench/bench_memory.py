@@ -249,6 +249,8 @@ def run(
             target = "target <= 450 MB"
             results[-3].note = f"{weights_note}; {target}"
         for group in rows[0].get("where", {}):
+            if not any(row["where"][group] > 0 for row in rows):
+                continue  # e.g. no VTK, Qt or Mesa in the engine-only process
             results.append(Result(MEMORY, f"{labels[kind]}: idle RSS in {group}",
                                   statistics.median(row["where"][group] for row in rows), "MB", runs=runs,
                                   note="by mapping, /proc/self/smaps"))
