@@ -134,7 +134,7 @@ def test_wardrobes_are_tall_dressers_are_wide(samples):
     for grid in samples["wardrobe"]:
         assert _height(grid) == R - 2
     wide = sum(_horizontal(g) > _height(g) for g in samples["dresser"])
-    assert wide >= len(SEEDS) - 1  # a rare tall chest is allowed
+    assert wide >= len(SEEDS) - 2  # tall chests (~15 %) are allowed; tests/test_procedural_styles.py
 
 
 def test_beds_sofas_tables_are_lower_than_long(samples):
@@ -152,14 +152,15 @@ def test_night_stands_are_cube_like(samples):
 
 
 def test_bathtub_is_hollow(samples):
-    """A tub has an open cavity: its centre column is empty above a solid floor."""
+    """A tub has an open cavity: its centre column is empty above a solid floor (which a
+    raised deck or a sunken basin lifts off the ground)."""
     for grid in samples["bathtub"]:
         lo, hi = extents(grid)
         cx, cy = (lo[:2] + hi[:2]) // 2
         column = grid[cx, cy, : hi[2] + 1]
         assert column.any(), "tub floor"
-        first = int(np.argmax(column))
-        assert not column[first + 3 :].any(), "cavity above the floor"
+        top = int(np.nonzero(column)[0].max())
+        assert top <= hi[2] - 3, "cavity above the floor"
         assert grid.sum() < 0.6 * np.prod(hi - lo + 1)
 
 

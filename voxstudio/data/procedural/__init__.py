@@ -58,8 +58,10 @@ GENERATORS: dict[str, Callable[[Builder], None]] = {
 
 #: Revision of the shape generators: the same (class, seed) gives the same shape only
 #: within one revision. 2 added wall-hung toilets, cantilever chairs and more corner desks;
-#: 3 bunk beds and open bedside tables; 4 tube televisions.
-GENERATOR_VERSION = 4
+#: 3 bunk beds and open bedside tables; 4 tube televisions; 5 alcove, corner, raised-deck and
+#: slipper bathtubs, low wide and tall narrow chests of drawers, console night stands, boxed
+#: vintage televisions.
+GENERATOR_VERSION = 5
 
 MAX_YAW_DEG = 15.0
 DROP_PROBABILITY = 0.08  # chance that one small part (handle, stretcher, castor...) is missing

@@ -2,18 +2,31 @@
 
 from __future__ import annotations
 
+import math
+
 from voxstudio.data.procedural.builder import Builder
 
 
 def bathtub(b: Builder) -> None:
-    """Built-in, freestanding oval and clawfoot tubs, 1.5-1.8 m long, ~0.5-0.6 m high."""
-    length = b.u(1.45, 1.85)
+    """Built-in, alcove, corner, raised-deck, freestanding oval, slipper and clawfoot tubs.
+
+    Real tubs (catalogue and CAD models) are 1.2-1.85 m long and 0.45-0.65 m high;
+    compact soaking tubs are shorter and deeper, and ModelNet's boxed-in tubs often
+    stand in a tiled deck or surround up to ~0.8 m, so the built-in styles reach
+    taller proportions than a bare tub (read as a bed when they were missing).
+    """
+    style = b.choice(("builtin", "oval", "clawfoot", "alcove", "corner", "deck", "slipper"),
+                     (0.2, 0.12, 0.12, 0.2, 0.12, 0.12, 0.12))
+    length = b.u(1.45, 1.85) if style != "alcove" else b.u(1.2, 1.85)
     width = b.u(0.68, 0.9)
     height = b.u(0.45, 0.62)
     hx, hy = length / 2, width / 2
-    style = b.choice(("builtin", "oval", "clawfoot"), (0.5, 0.28, 0.22))
     wall = b.u(0.05, 0.12)
     floor_t = b.u(0.05, 0.12)
+    if style in ("alcove", "corner", "deck", "slipper"):
+        {"alcove": _alcove_tub, "corner": _corner_tub, "deck": _deck_tub, "slipper": _slipper_tub}[style](
+            b, hx, hy, height, wall, floor_t)
+        return
     b.record(rim_height=height, wall_thickness=wall, builtin=style == "builtin", clawfoot=style == "clawfoot",
              tap=0)
     if style == "builtin":
@@ -58,6 +71,106 @@ def bathtub(b: Builder) -> None:
         x = b.choice((-1, 1)) * (hx - 0.1)
         b.cyl(x, 0.0, height, height + 0.15, 0.02, droppable=True)
         b.record(tap=1)
+
+
+def _faucet(b: Builder, x: float, y: float, z: float, reach: float) -> None:
+    """Deck-mounted tap: a post with a spout reaching toward the basin (maybe missing)."""
+    b.record(tap=1)
+    b.cyl(x, y, z, z + 0.14, 0.022, droppable=True)
+    b.bar((x, y, z + 0.13), (x + reach, y, z + 0.13), 0.03, droppable=True)
+
+
+def _basin(b: Builder, x0: float, x1: float, y0: float, y1: float, z_floor: float, top: float) -> None:
+    """Carve the tub's basin (rounded rectangle or oval) into a solid block from its floor up."""
+    if b.chance(0.55):
+        b.box(x0, x1, y0, y1, z_floor, top + 0.4, radius=b.u(0.08, 0.2), subtract=True)
+    else:
+        b.cyl((x0 + x1) / 2, (y0 + y1) / 2, z_floor, top + 0.3, (x1 - x0) / 2, (y1 - y0) / 2, subtract=True)
+
+
+def _alcove_tub(b: Builder, hx: float, hy: float, height: float, wall: float, floor_t: float) -> None:
+    """Alcove tub: a front apron panel under a rolled rim, often with tiled walls on three sides."""
+    b.record(rim_height=height, wall_thickness=wall, builtin=1, clawfoot=0, tap=0)
+    b.box(-hx, hx, -hy, hy, 0.0, height - 0.03)
+    apron = b.u(0.015, 0.04)  # the apron stands a little proud of the tub body, over a toe kick
+    kick = b.choice((0.0, b.u(0.04, 0.08)), (0.6, 0.4))
+    b.box(-hx, hx, -hy - apron, -hy, kick, height - 0.03)
+    rim = b.u(0.01, 0.04)
+    b.box(-hx - rim, hx + rim, -hy - apron - rim, hy, height - 0.03, height, radius=0.01)
+    _basin(b, -hx + wall, hx - wall, -hy + wall, hy - wall, floor_t, height)
+    surround = b.choice(("none", "back", "three"), (0.55, 0.2, 0.25))
+    if surround != "none":  # the alcove's tiled walls come with the model
+        top = height + b.u(0.15, 0.9)
+        t = b.u(0.04, 0.1)
+        b.box(-hx - t, hx + t, hy, hy + t, 0.0, top)
+        if surround == "three":
+            b.box(-hx - t, -hx, -hy - apron, hy + t, 0.0, top)  # end walls at both short sides
+            b.box(hx, hx + t, -hy - apron, hy + t, 0.0, top)
+    if b.chance(0.4):
+        x = b.choice((-1, 1)) * (hx - wall / 2)
+        _faucet(b, x, hy - wall / 2, height, -0.1 if x > 0 else 0.1)
+
+
+def _corner_tub(b: Builder, hx: float, hy: float, height: float, wall: float, floor_t: float) -> None:
+    """Corner tub: a near-square block whose front is a quarter circle, the basin an oval set diagonally."""
+    side = b.u(1.2, 1.55)
+    s = side / 2
+    b.record(rim_height=height, wall_thickness=wall, builtin=1, clawfoot=0, tap=0)
+    # the square block, its front corner cut away: one cut (a pentagon) or three tangent to a
+    # quarter circle about the back-left corner (carving only: the framing stays the square's)
+    b.box(-s, s, -s, s, 0.0, height)
+    angles = (45.0,) if b.chance(0.4) else (18.0, 45.0, 72.0)
+    reach = side * (b.u(1.05, 1.2) if len(angles) == 1 else 1.0)
+    for deg in angles:
+        t = math.radians(deg)
+        d = (math.cos(t), -math.sin(t))
+        cut = (-s + d[0] * (reach + side), s + d[1] * (reach + side))
+        b.obox((cut[0], cut[1], height / 2), (2 * side, 4 * side, height + 0.2), rz=-deg, subtract=True)
+    r = side * b.u(0.3, 0.36)
+    c = -s + side * 0.42
+    b.cyl(c, -c, floor_t, height + 0.3, r * b.u(1.15, 1.35), r, rz=-45.0, subtract=True)
+    if b.chance(0.35):
+        _faucet(b, -s + 0.12, s - 0.12, height, 0.1)
+
+
+def _deck_tub(b: Builder, hx: float, hy: float, height: float, wall: float, floor_t: float) -> None:
+    """Drop-in tub sunk into a raised tiled platform, maybe with a step along the front."""
+    deck_h = b.u(0.5, 0.8)
+    ex, ey = b.u(0.05, 0.3), b.u(0.05, 0.3)  # the deck around the basin
+    b.record(rim_height=deck_h, wall_thickness=wall + min(ex, ey), builtin=1, clawfoot=0, tap=0)
+    b.box(-hx - ex, hx + ex, -hy - ey, hy + ey, 0.0, deck_h)
+    if b.chance(0.35):  # a step up to the deck
+        step = b.u(0.15, 0.3)
+        b.box(-hx - ex, hx + ex, -hy - ey - b.u(0.2, 0.3), -hy - ey, 0.0, step)
+    _basin(b, -hx + wall, hx - wall, -hy + wall, hy - wall, deck_h - height + floor_t, deck_h)
+    if b.chance(0.4):
+        _faucet(b, hx + ex / 2, 0.0, deck_h, -0.1)
+
+
+def _slipper_tub(b: Builder, hx: float, hy: float, height: float, wall: float, floor_t: float) -> None:
+    """Freestanding slipper tub: one or both ends rise high for leaning back, on feet or a plinth."""
+    base = b.choice(("feet", "plinth", "floor"), (0.45, 0.25, 0.3))
+    lift = b.u(0.08, 0.16) if base == "feet" else (b.u(0.05, 0.1) if base == "plinth" else 0.0)
+    rise = b.u(0.15, 0.3)
+    double = b.chance(0.35)
+    b.record(rim_height=height + rise, wall_thickness=wall, builtin=0, clawfoot=base == "feet", tap=0)
+    body_h = height - lift
+    b.ellipsoid((0.0, 0.0, height), (hx, hy, body_h), z_max=0.0)
+    for sx in ((-1, 1) if double else (1,)):  # the raised end(s): a taller half-shell
+        b.ellipsoid((sx * hx * 0.45, 0.0, height), (hx * 0.55, hy * 0.98, body_h), z_max=0.0)
+        b.ellipsoid((sx * hx * 0.55, 0.0, height), (hx * 0.45, hy * 0.96, rise), z_min=0.0)
+    b.ellipsoid((0.0, 0.0, height + 0.01), (hx - wall, hy - wall, body_h - floor_t), subtract=True)
+    b.box(-hx + wall * 2, hx - wall * 2, -hy + wall, hy - wall, height - 0.02, height + rise + 0.1,
+          radius=min(hy - wall, 0.2), subtract=True)
+    if base == "feet":
+        for sx in (-1, 1):
+            for sy in (-1, 1):
+                x, y = sx * (hx - 0.28), sy * (hy - 0.16)
+                k = max(0.0, 1.0 - (x / hx) ** 2 - (y / hy) ** 2)
+                hull_z = height - body_h * k ** 0.5
+                b.rod((x + sx * 0.03, y + sy * 0.03, 0.0), (x, y, hull_z + 0.04), 0.03, 0.04)
+    elif base == "plinth":
+        b.cyl(0.0, 0.0, 0.0, lift + 0.05, hx * 0.6, hy * 0.6)
 
 
 def toilet(b: Builder) -> None:

@@ -23,8 +23,11 @@ def monitor(b: Builder) -> None:
     if b.chance(0.15):
         _crt(b)
         return
-    if b.chance(0.08):
-        _crt_television(b)
+    if b.chance(0.1):
+        if b.chance(0.45):
+            _boxed_television(b)
+        else:
+            _crt_television(b)
         return
     b.record(crt=0)
     width = b.u(0.45, 0.75)
@@ -96,6 +99,33 @@ def _crt_television(b: Builder) -> None:
     if b.chance(0.5):  # the screen sits a little recessed in the cabinet front
         b.box(-width * 0.38, width * 0.32, -depth / 2 - 0.01, -depth / 2 + 0.015, lift + height * 0.15,
               lift + height * 0.85, subtract=True)
+
+
+def _boxed_television(b: Builder) -> None:
+    """Vintage television in a box cabinet: ~1.3-1.7x as wide as tall, about as deep as tall,
+    the screen recessed in the front, maybe a speaker panel beside it and a short bump behind."""
+    width = b.u(0.55, 0.9)
+    height = width / b.u(1.3, 1.7)
+    depth = height * b.u(0.75, 1.05)
+    lift = b.choice((0.0, b.u(0.02, 0.06)), (0.6, 0.4))
+    if lift > 0:
+        for sx in (-1, 1):
+            b.box(sx * width * 0.38 - 0.03, sx * width * 0.38 + 0.03, -depth * 0.35, depth * 0.2, 0.0, lift)
+    body = depth * b.u(0.7, 0.9)
+    b.box(-width / 2, width / 2, -depth / 2, -depth / 2 + body, lift, lift + height, radius=b.u(0.0, 0.03))
+    # the tube's neck housing: a smaller box behind the cabinet
+    b.box(-width * 0.3, width * 0.3, -depth / 2 + body - 0.01, depth / 2, lift + height * 0.15, lift + height * 0.8,
+          radius=0.02)
+    speaker = b.chance(0.5)
+    sx1 = width * (0.18 if speaker else 0.4)
+    inset = b.u(0.04, 0.08)
+    # the carve starts well in front of the face so no skin of the face is left
+    b.box(-width * 0.42, sx1, -depth / 2 - 0.15, -depth / 2 + inset, lift + height * 0.14, lift + height * 0.86,
+          subtract=True)
+    if speaker:  # knobs in the panel beside the screen
+        for k in range(2):
+            b.cyl(width * 0.32, -depth / 2 - 0.01, lift + height * (0.6 - 0.25 * k) - 0.02,
+                  lift + height * (0.6 - 0.25 * k) + 0.02, 0.025, droppable=True)
 
 
 def laptop(b: Builder) -> None:

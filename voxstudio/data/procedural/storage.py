@@ -16,22 +16,37 @@ def _top(b: Builder, hx: float, hy: float, z: float, thickness: float, overhang:
           radius=b.choice((0.0, thickness * 0.3)))
 
 
-def _bedside_table(b: Builder, hx: float, hy: float, height: float) -> None:
-    """Open bedside table: a top with one drawer box under it on four legs, maybe a low shelf."""
+def _bedside_table(b: Builder, hx: float, hy: float, height: float, console: bool = False) -> None:
+    """Open bedside table: a top with a drawer box under it on four legs, maybe a low shelf.
+
+    ``console``: a side table / small console (wider, shallow, one or two drawers side by
+    side in a deeper band) -- small and shallow with its drawers right under the top, it is
+    a night stand rather than a desk (desks are >= 1 m wide, >= 0.5 m deep, knee space).
+    """
     top_t = b.u(0.02, 0.04)
     leg_t = b.u(0.03, 0.05)
     b.box(-hx, hx, -hy, hy, height - top_t, height)
-    drawer_h = b.u(0.1, 0.18)
-    b.record(drawers=1, base_height=height - top_t - drawer_h, open_table=1)
+    drawer_h = b.u(0.1, 0.18) if not console else height * b.u(0.22, 0.42)
+    cols = 1 if not console else b.choice((1, 2), (0.4, 0.6))
+    b.record(drawers=cols, base_height=height - top_t - drawer_h, open_table=1)
     b.box(-hx + 0.01, hx - 0.01, -hy + 0.01, hy - 0.01, height - top_t - drawer_h, height - top_t)
-    handle(b, 0.0, -hy + 0.01, height - top_t - drawer_h / 2, b.choice(("knob", "bar", "none")), 0.08)
+    kind = b.choice(("knob", "bar", "none"))
+    if console:
+        drawer_fronts(b, -hx + 0.015, hx - 0.015, -hy + 0.01, height - top_t - drawer_h + 0.01, height - top_t - 0.005,
+                      1, cols, kind, proud=0.01)
+    else:
+        handle(b, 0.0, -hy + 0.01, height - top_t - drawer_h / 2, kind, 0.08)
     for sx in (-1, 1):
         for sy in (-1, 1):
             x, y = sx * (hx - leg_t / 2 - 0.01), sy * (hy - leg_t / 2 - 0.01)
             b.box(x - leg_t / 2, x + leg_t / 2, y - leg_t / 2, y + leg_t / 2, 0.0, height - top_t)
-    if b.chance(0.6):
-        shelf_z = b.u(0.06, 0.2)
+    if b.chance(0.65):  # an open shelf low down or half way up the legs
+        shelf_z = b.u(0.06, 0.3) if not console else b.u(0.05, 0.2)
         b.box(-hx + 0.01, hx - 0.01, -hy + 0.01, hy - 0.01, shelf_z, shelf_z + 0.02)
+    elif console and b.chance(0.6):  # or side stretchers
+        for sx in (-1, 1):
+            x = sx * (hx - leg_t / 2 - 0.01)
+            b.box(x - leg_t / 3, x + leg_t / 3, -hy + 0.01, hy - 0.01, 0.08, 0.08 + leg_t * 0.6, droppable=True)
 
 
 def night_stand(b: Builder) -> None:
@@ -41,8 +56,12 @@ def night_stand(b: Builder) -> None:
     height = b.u(0.45, 0.66)
     hx, hy = width / 2, depth / 2
     b.record(drawers=0, doors=0, niche=0, open_table=0)
-    if b.chance(0.15):
-        _bedside_table(b, hx, hy, height)
+    form = b.choice(("cabinet", "bedside", "console"), (0.75, 0.14, 0.11))
+    if form == "bedside":
+        _bedside_table(b, hx, hy, b.u(0.5, 0.72))  # often on tall legs
+        return
+    if form == "console":
+        _bedside_table(b, b.u(0.6, 0.95) / 2, b.u(0.3, 0.42) / 2, b.u(0.55, 0.75), console=True)
         return
     base_kind = b.choice(("legs", "plinth", "none", "feet"), (0.45, 0.25, 0.2, 0.1))
     base_h = {"legs": b.u(0.06, 0.2), "plinth": b.u(0.03, 0.08), "none": 0.0, "feet": b.u(0.03, 0.06)}[base_kind]
@@ -78,12 +97,17 @@ def night_stand(b: Builder) -> None:
 
 
 def dresser(b: Builder) -> None:
-    """Chest of drawers wider than tall (0.9-1.7 m x 0.75-1.25 m), 3-6 drawer rows."""
-    width = b.u(0.9, 1.7)
-    height = min(b.u(0.72, 1.25), width * b.u(0.6, 0.95))
-    if b.chance(0.06):  # tall chest: narrower and taller
-        width = b.u(0.8, 1.05)
-        height = b.u(1.05, 1.35)
+    """Chest of drawers: wider than tall (0.9-1.7 m x 0.75-1.25 m), low and wide with 2-3 columns, or tall and narrow."""
+    form = b.choice(("chest", "low", "tall"), (0.62, 0.23, 0.15))
+    if form == "low":  # low wide chest / lowboy: two or three columns of drawers
+        width = b.u(1.2, 1.9)
+        height = b.u(0.6, 0.88)
+    elif form == "tall":  # tall narrow chest (highboy): one column, many rows
+        width = b.u(0.6, 1.0)
+        height = b.u(1.05, 1.5)
+    else:
+        width = b.u(0.9, 1.7)
+        height = min(b.u(0.72, 1.25), width * b.u(0.6, 0.95))
     depth = b.u(0.42, 0.56)
     hx, hy = width / 2, depth / 2
     base_kind = b.choice(("plinth", "legs", "feet", "none"), (0.35, 0.35, 0.15, 0.15))
@@ -94,8 +118,11 @@ def dresser(b: Builder) -> None:
     body_top = height - top_t
     b.box(-hx, hx, -hy, hy, z0, body_top)
     _top(b, hx, hy, body_top, top_t, b.u(0.0, 0.03))
-    rows = max(2, min(6, int(round((body_top - z0) / b.u(0.16, 0.26)))))
-    cols = 1 if width < 1.05 else b.choice((1, 2, 3), (0.35, 0.5, 0.15))
+    rows = max(2, min(7, int(round((body_top - z0) / b.u(0.16, 0.26)))))
+    if form == "low":
+        cols = b.choice((2, 3), (0.6, 0.4))
+    else:
+        cols = 1 if width < 1.05 else b.choice((1, 2, 3), (0.35, 0.5, 0.15))
     b.record(drawer_rows=rows, drawer_columns=cols)
     handle_kind = b.choice(("bar", "knob", "none"), (0.5, 0.35, 0.15))
     if cols == 1 and b.chance(0.4):
