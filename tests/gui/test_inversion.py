@@ -185,3 +185,29 @@ def test_open_in_generator_needs_a_model_and_a_shape(make_window):
     window = make_window(factory=None)  # no engine, nothing shown
     assert window.current is None and not window.classify_panel.invert_button.isEnabled()
     assert window.inversion.open_dialog() is None and window.inversion.dialog is None
+
+
+def test_opening_a_file_warms_up_the_first_inversion_on_a_side_thread(qtbot, tmp_path, make_window):
+    """Generating only never pays the optimiser's first import; an opened file (Open in generator
+    offered) has it done on a side thread before the user clicks."""
+
+    class RecordingWarmUp:
+        def __init__(self) -> None:
+            self._engine = shared_engine()
+            self.warmed_on: list[str] = []
+
+        def __getattr__(self, name: str) -> Any:
+            return getattr(self._engine, name)
+
+        def warm_up_inversion(self) -> None:
+            self.warmed_on.append(threading.current_thread().name)
+
+    engine = RecordingWarmUp()
+    window = make_window(factory=lambda: engine)
+    window.generate_panel.seed.setValue(3)
+    qtbot.wait(300)
+    assert engine.warmed_on == []  # a generated shape: nothing to invert
+    path = tmp_path / "mine.binvox"
+    save_voxels(path, _target(seed=5))
+    _open(qtbot, window, path)
+    qtbot.waitUntil(lambda: engine.warmed_on == ["warm-up-inversion"], timeout=10_000)

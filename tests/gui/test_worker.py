@@ -163,9 +163,9 @@ def test_the_client_routes_each_result_and_failure_kind_to_its_own_signal(qtbot,
     assert len(seen) == 4
 
 
-def test_loading_a_generator_warms_up_the_first_inversion_off_the_worker(qtbot):
-    """torch.optim imports torch._dynamo on first use (~1 s): the worker has it done on a side thread
-    once a model with a generator loads, so the first "Open in generator" or Snap does not pay it."""
+def test_the_first_inversion_is_warmed_up_on_a_side_thread_once_asked_and_only_once(qtbot):
+    """torch.optim imports torch._dynamo on first use (~1 s, ~70 MB): not at model load (a user who
+    never inverts should not pay), but on a side thread once the user heads toward an inversion."""
     from voxstudio.gui.requests import LoadEngineRequest
     from voxstudio.gui.worker import EngineClient
 
@@ -180,8 +180,15 @@ def test_loading_a_generator_warms_up_the_first_inversion_off_the_worker(qtbot):
     engine = RecordingWarmUp()
     client = EngineClient()
     try:
+        client.warm_up_inversion()  # no engine yet: nothing to do, no error
         with qtbot.waitSignal(client.engineLoaded, timeout=30_000):
             client.submit_unique("engine", LoadEngineRequest(lambda: engine))
+        qtbot.wait(300)
+        assert engine.warmed_on == []
+        client.warm_up_inversion()
+        client.warm_up_inversion()
         qtbot.waitUntil(lambda: engine.warmed_on == ["warm-up-inversion"], timeout=10_000)
+        qtbot.wait(300)
+        assert engine.warmed_on == ["warm-up-inversion"]
     finally:
         client.shutdown()

@@ -151,6 +151,8 @@ class InversionController(QObject):
     def _update_button(self, *_args: object) -> None:
         on = self.available()
         self.button.setEnabled(on)
+        if on:
+            self.client.warm_up_inversion()  # "Open in generator" is offered: make its first run quick
         self.button.setToolTip(
             "Find the GAN latent of the opened file's shape, then morph it with the Generate panel's sliders"
             if on else "Open a file first: this finds the generator latent of an opened shape")

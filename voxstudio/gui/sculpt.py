@@ -294,6 +294,7 @@ class SculptController(QObject):
             action.setEnabled(on)
         if on:
             assert current is not None
+            self.client.warm_up_inversion()  # Snap inverts: make its first run quick
             self.generate_panel.set_animating(False)
             self._smooth_was_on = self.smooth_action.isChecked()
             if self._smooth_was_on:

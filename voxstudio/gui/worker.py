@@ -216,8 +216,6 @@ class EngineWorker(QObject):
         self._last_generated = None
         self.stats["engine"] += 1
         self.files.warm_up()  # the worker is free now: start the file-reader process
-        if engine.has_generator:  # the first inversion's lazy torch import, done now off every thread that waits
-            threading.Thread(target=engine.warm_up_inversion, name="warm-up-inversion", daemon=True).start()
         return EngineInfo(
             classes=tuple(engine.classes),
             resolution=int(engine.resolution),
@@ -431,6 +429,7 @@ class EngineClient(QObject):
         }
         self._unique = itertools.count()
         self._closed = False
+        self._warmed_engine: InferenceEngine | None = None
         # Each torch op releases the GIL and must win it back to go on; with the
         # default 5 ms switch interval a busy GUI thread made a 3 ms generation take
         # ~30 ms (GIL convoy). 1 ms hands it back promptly.
@@ -452,6 +451,19 @@ class EngineClient(QObject):
         if self._closed:
             return
         self._failure_signals.get(type(failure.request), self.failed).emit(failure)
+
+    def warm_up_inversion(self) -> None:
+        """Have the loaded engine's first-inversion imports done on a side thread, once per engine.
+
+        Called when the user heads toward an inversion (a file is open, so "Open in
+        generator" is offered; sculpt mode starts), not at load: the import costs ~1.2 s
+        and ~70 MB that a user who never inverts should not pay.
+        """
+        engine = self.worker.engine
+        if engine is None or not engine.has_generator or engine is self._warmed_engine:
+            return
+        self._warmed_engine = engine
+        threading.Thread(target=engine.warm_up_inversion, name="warm-up-inversion", daemon=True).start()
 
     @property
     def stats(self) -> Counter[str]:

@@ -356,7 +356,8 @@ class VoxelEngine:
         Why: ``torch.optim``'s ``add_param_group`` imports ``torch._dynamo`` on first use
         (~1.2 s here). Left to the user's first "Open in generator" or Snap, that import
         delays the job and, holding the interpreter in long C calls, stalls the window
-        for up to a second; the GUI calls this on a background thread once a model loads.
+        for up to a second; the GUI calls this on a side thread as soon as the user heads
+        toward an inversion (a file is open, sculpt mode starts).
         """
         import torch._dynamo  # noqa: F401
 
