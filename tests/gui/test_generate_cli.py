@@ -44,7 +44,7 @@ def test_gui_seed_and_sliders_match_voxstudio_generate(qtbot, window, tmp_path):
     gui_grid = window.current.grid >= 0.5
 
     _save_engine_generator(engine, tmp_path / "w")
-    names = [slider.name.text() for slider in panel.sliders]
+    names = [slider.label.text() for slider in panel.sliders]
     assert names[0] == "Mode 1"
     assert main(["generate", "--weights", str(tmp_path / "w"), "--device", "cpu", "--out", str(tmp_path / "o"),
                  "--class", engine.classes[class_id], "--seed", str(seed - 1), "--count", "2",

@@ -21,7 +21,6 @@ from PySide6.QtWidgets import (
     QHBoxLayout,
     QLabel,
     QPushButton,
-    QSizePolicy,
     QSlider,
     QSpinBox,
     QVBoxLayout,
@@ -29,64 +28,22 @@ from PySide6.QtWidgets import (
 )
 
 from voxstudio.gui.loaded_latent import LoadedLatent, LoadedLatentChip
-from voxstudio.gui.named_sliders import NamedSliderBox
+from voxstudio.gui.named_sliders import NamedSliderBox, NamedSliderRow
 from voxstudio.gui.requests import EngineInfo, GenerateParams
 from voxstudio.gui.slider_rows import rebuild_slider_rows
 
 SEED_MAX = 2**31 - 1
 SLIDER_LIMIT = 3.0  # slider units (1.0 = the direction's saved scale)
-SLIDER_STEPS = 100  # integer steps per unit
 T_STEPS = 1000
 ANIMATION_INTERVAL_MS = 33
 ANIMATION_MODES = ("A \u21c4 B", "Random walk")
 
 
-class LatentSlider(QWidget):
-    """Label + horizontal slider + value readout for one latent direction."""
-
-    valueChanged = Signal(float)
+class LatentSlider(NamedSliderRow):
+    """One numbered latent direction ("Mode k") over +-SLIDER_LIMIT."""
 
     def __init__(self, name: str, parent: QWidget | None = None) -> None:
-        super().__init__(parent)
-        self.name = QLabel(name)
-        self.name.setMinimumWidth(52)
-        self.slider = QSlider(Qt.Orientation.Horizontal)
-        limit = int(SLIDER_LIMIT * SLIDER_STEPS)
-        self.slider.setRange(-limit, limit)
-        self.slider.setSingleStep(5)
-        self.slider.setPageStep(50)
-        self.slider.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Fixed)
-        self.readout = QLabel()
-        self.readout.setMinimumWidth(40)
-        self.readout.setAlignment(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
-        layout = QHBoxLayout(self)
-        layout.setContentsMargins(0, 0, 0, 0)
-        layout.addWidget(self.name)
-        layout.addWidget(self.slider, 1)
-        layout.addWidget(self.readout)
-        self.slider.valueChanged.connect(self._on_slider)
-        self._update_readout()
-
-    def value(self) -> float:
-        return self.slider.value() / SLIDER_STEPS
-
-    def set_value(self, value: float, emit: bool = True) -> None:
-        """Set in slider units; ``emit=False`` updates silently (batch changes)."""
-        ticks = round(max(-SLIDER_LIMIT, min(SLIDER_LIMIT, value)) * SLIDER_STEPS)
-        if not emit:
-            blocked = self.slider.blockSignals(True)
-            self.slider.setValue(ticks)
-            self.slider.blockSignals(blocked)
-            self._update_readout()
-        else:
-            self.slider.setValue(ticks)
-
-    def _on_slider(self, _ticks: int) -> None:
-        self._update_readout()
-        self.valueChanged.emit(self.value())
-
-    def _update_readout(self) -> None:
-        self.readout.setText(f"{self.value():+.2f}")
+        super().__init__(name, -SLIDER_LIMIT, SLIDER_LIMIT, parent=parent, label_width=52)
 
 
 class GeneratePanel(QWidget):

@@ -23,16 +23,21 @@ SliderRow = tuple[str, float, float, str]
 
 
 class NamedSliderRow(QWidget):
-    """Label + slider over ``[low, high]`` + value readout, with the slider's tooltip."""
+    """Label + slider over ``[low, high]`` + value readout (latent units), with a tooltip.
+
+    One row widget for every latent slider: the named ones here and the Generate
+    panel's numbered "Mode k" directions (``generate_panel.LatentSlider``).
+    """
 
     valueChanged = Signal(float)
 
-    def __init__(self, name: str, low: float, high: float, tooltip: str, parent: QWidget | None = None) -> None:
+    def __init__(self, name: str, low: float, high: float, tooltip: str = "", parent: QWidget | None = None,
+                 label_width: int = 84) -> None:
         super().__init__(parent)
         self.slider_name = name
         self.low, self.high = float(low), float(high)
         self.label = QLabel(name)
-        self.label.setMinimumWidth(84)
+        self.label.setMinimumWidth(label_width)
         self.slider = QSlider(Qt.Orientation.Horizontal)
         self.slider.setRange(round(self.low * STEPS), round(self.high * STEPS))
         self.slider.setSingleStep(5)
@@ -41,9 +46,10 @@ class NamedSliderRow(QWidget):
         self.readout = QLabel()
         self.readout.setMinimumWidth(40)
         self.readout.setAlignment(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
-        text = f"{tooltip}\nRange {self.low:+.1f} .. {self.high:+.1f} (0: the seed's own shape)."
-        for widget in (self, self.label, self.slider):
-            widget.setToolTip(text)
+        if tooltip:
+            text = f"{tooltip}\nRange {self.low:+.1f} .. {self.high:+.1f} (0: the seed's own shape)."
+            for widget in (self, self.label, self.slider):
+                widget.setToolTip(text)
         layout = QHBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
         layout.addWidget(self.label)
@@ -56,6 +62,7 @@ class NamedSliderRow(QWidget):
         return self.slider.value() / STEPS
 
     def set_value(self, value: float, emit: bool = True) -> None:
+        """Set in latent units, clamped to the range; ``emit=False`` updates silently (batch changes)."""
         ticks = round(max(self.low, min(self.high, float(value))) * STEPS)
         blocked = self.slider.blockSignals(not emit)
         self.slider.setValue(ticks)
