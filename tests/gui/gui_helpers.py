@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import functools
+import threading
 import time
 from collections.abc import Callable
 from typing import Any
@@ -33,6 +34,32 @@ class SlowEngine:
         result = self._engine.generate(z, class_id)
         self.calls.append((start, time.perf_counter()))
         return result
+
+
+class SlowInversionEngine:
+    """The shared engine with a slow, never-converging ``invert`` (responsiveness, cancel and shutdown tests)."""
+
+    def __init__(self, step_delay_s: float = 0.02) -> None:
+        self._engine = shared_engine()
+        self.step_delay_s = step_delay_s
+        self.steps_done = 0
+        self.returned = threading.Event()
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self._engine, name)
+
+    def invert(self, grid, class_id, steps=300, progress=None, should_cancel=None, **kwargs):
+        def slow_progress(step: int, total: int, iou: float) -> None:
+            self.steps_done = step
+            time.sleep(self.step_delay_s)
+            if progress is not None:
+                progress(step, total, iou)
+
+        try:
+            return self._engine.invert(grid, class_id, steps=steps, progress=slow_progress,
+                                       should_cancel=should_cancel, patience=None, **kwargs)
+        finally:
+            self.returned.set()
 
 
 def wait_for_shape(qtbot: Any, window: Any, action: Callable[[], None], timeout: int = 30_000) -> Any:

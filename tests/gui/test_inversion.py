@@ -8,7 +8,7 @@ from typing import Any
 
 import numpy as np
 import pytest
-from gui_helpers import shared_engine
+from gui_helpers import SlowInversionEngine, shared_engine
 
 from voxstudio.core.io import save_voxels
 from voxstudio.gui.inversion import voxel_iou
@@ -18,32 +18,6 @@ pytestmark = pytest.mark.gui
 
 CLASS_ID = 3
 STEPS = 30
-
-
-class SlowInversionEngine:
-    """The shared engine with a slow, never-converging ``invert`` (cancel and shutdown tests)."""
-
-    def __init__(self, step_delay_s: float = 0.02) -> None:
-        self._engine = shared_engine()
-        self.step_delay_s = step_delay_s
-        self.steps_done = 0
-        self.returned = threading.Event()
-
-    def __getattr__(self, name: str) -> Any:
-        return getattr(self._engine, name)
-
-    def invert(self, grid, class_id, steps=300, progress=None, should_cancel=None, **kwargs):
-        def slow_progress(step: int, total: int, iou: float) -> None:
-            self.steps_done = step
-            time.sleep(self.step_delay_s)
-            if progress is not None:
-                progress(step, total, iou)
-
-        try:
-            return self._engine.invert(grid, class_id, steps=steps, progress=slow_progress,
-                                       should_cancel=should_cancel, patience=None, **kwargs)
-        finally:
-            self.returned.set()
 
 
 def _target(seed: int) -> np.ndarray:

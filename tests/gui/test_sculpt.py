@@ -4,14 +4,13 @@ from __future__ import annotations
 
 import os
 import shutil
-import threading
 import time
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 import pytest
-from gui_helpers import mesh_signature, shared_engine
+from gui_helpers import SlowInversionEngine, mesh_signature, shared_engine
 from PySide6.QtCore import QElapsedTimer, QPoint, Qt, QTimer
 from PySide6.QtGui import QAction, QImage, QPainter
 from PySide6.QtTest import QTest
@@ -23,32 +22,6 @@ pytestmark = pytest.mark.gui
 
 REPO = Path(__file__).resolve().parents[2]
 DOCS_IMAGE = REPO / "docs" / "images" / "sculpt_snap.png"
-
-
-class SlowInversionEngine:
-    """The shared engine with a slow ``invert`` (responsiveness and cancel tests)."""
-
-    def __init__(self, step_delay_s: float = 0.02) -> None:
-        self._engine = shared_engine()
-        self.step_delay_s = step_delay_s
-        self.steps_done = 0
-        self.returned = threading.Event()
-
-    def __getattr__(self, name: str) -> Any:
-        return getattr(self._engine, name)
-
-    def invert(self, grid, class_id, steps=300, progress=None, should_cancel=None, **kwargs):
-        def slow_progress(step: int, total: int, iou: float) -> None:
-            self.steps_done = step
-            time.sleep(self.step_delay_s)
-            if progress is not None:
-                progress(step, total, iou)
-
-        try:
-            return self._engine.invert(grid, class_id, steps=steps, progress=slow_progress,
-                                       should_cancel=should_cancel, patience=None, **kwargs)
-        finally:
-            self.returned.set()
 
 
 def _tool(window: Any) -> SculptController:
