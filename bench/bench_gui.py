@@ -223,24 +223,15 @@ def bench(resolution: int, seconds: float, trials: int, use_weights: bool) -> di
 
 def run(quick: bool = False) -> list:
     """Figures for bench/run.py; measured in a child process (own QApplication, Xvfb if needed)."""
-    import json
-    import shutil
-    import subprocess
 
-    from common import GUI, Result, skipped
+    from common import GUI, Result, run_json_child, skipped
 
-    command = [sys.executable, str(Path(__file__).resolve()), "--seconds", "2" if quick else "5",
-               "--trials", "5" if quick else "20", *(["--resolutions", "32"] if quick else [])]
-    if not os.environ.get("DISPLAY"):
-        if shutil.which("xvfb-run") is None:
-            return [skipped(GUI, "slider->frame latency", "ms", "no display and no xvfb-run")]
-        command = ["xvfb-run", "-a", "-s", "-screen 0 1920x1080x24", *command]
-    with tempfile.TemporaryDirectory() as folder:
-        out = Path(folder) / "gui.json"
-        done = subprocess.run([*command, "--json", str(out)], timeout=1800, check=False)
-        if done.returncode != 0 or not out.exists():
-            raise RuntimeError(f"bench_gui.py exited with status {done.returncode}")
-        data = json.loads(out.read_text())
+    args = ["--seconds", "2" if quick else "5", "--trials", "5" if quick else "20",
+            *(["--resolutions", "32"] if quick else [])]
+    try:
+        data = run_json_child(Path(__file__).resolve(), args)
+    except FileNotFoundError as error:
+        return [skipped(GUI, "slider->frame latency", "ms", str(error))]
     results = []
     for f in data:
         r = f["resolution"]

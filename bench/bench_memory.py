@@ -24,7 +24,6 @@ from __future__ import annotations
 import argparse
 import json
 import os
-import shutil
 import statistics
 import subprocess
 import sys
@@ -34,7 +33,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-from common import MEMORY, Result, skipped
+from common import MEMORY, Result, display_prefix, skipped
 
 HERE = Path(__file__).resolve()
 MARKER = "VOXSTUDIO_MEMORY_RESULT "
@@ -186,20 +185,11 @@ def use_random_init() -> bool:
     return not weights_exist(Path(weights_dir()) / "gan")
 
 
-def _display_prefix() -> list[str] | None:
-    """How to give the GUI child a display: none needed, xvfb-run, or None (cannot)."""
-    if os.environ.get("DISPLAY") or os.environ.get("WAYLAND_DISPLAY"):
-        return []
-    if shutil.which("xvfb-run"):
-        return ["xvfb-run", "-a", "-s", "-screen 0 1920x1080x24"]
-    return None
-
-
 def measure_child(kind: str, random_init: bool, steps: int, timeout: float = 600) -> dict[str, Any]:
     """Run one child process and return its figures (raises RuntimeError with its output on failure)."""
     prefix: list[str] = []
     if kind == "gui":
-        found = _display_prefix()
+        found = display_prefix()
         if found is None:
             raise FileNotFoundError("no display and no xvfb-run")
         prefix = found

@@ -73,19 +73,12 @@ def commands(bundle: Path | None) -> list[tuple[str, list[str]]]:
 
 def run(quick: bool = False) -> list:
     """Figures for bench/run.py (in a child process, under xvfb-run when there is no display)."""
-    from common import STARTUP, Result, skipped
+    from common import STARTUP, Result, run_json_child, skipped
 
-    command = [sys.executable, str(HERE), "--runs", "2" if quick else "5"]
-    if not os.environ.get("DISPLAY"):
-        if shutil.which("xvfb-run") is None:
-            return [skipped(STARTUP, "window visible after start", "s", "no display and no xvfb-run")]
-        command = ["xvfb-run", "-a", "-s", "-screen 0 1920x1080x24", *command]
-    with tempfile.TemporaryDirectory() as folder:
-        out = Path(folder) / "startup.json"
-        done = subprocess.run([*command, "--json", str(out)], timeout=1800, check=False)
-        if done.returncode != 0 or not out.exists():
-            raise RuntimeError(f"bench_startup.py exited with status {done.returncode}")
-        data = json.loads(out.read_text())
+    try:
+        data = run_json_child(HERE, ["--runs", "2" if quick else "5"])
+    except FileNotFoundError as error:
+        return [skipped(STARTUP, "window visible after start", "s", str(error))]
     results = []
     for f in data:
         label = "source (python main.py)" if f["kind"] == "source" else "bundle (one-folder executable)"

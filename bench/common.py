@@ -129,6 +129,34 @@ class Result:
         return data
 
 
+def display_prefix() -> list[str] | None:
+    """How to give a GUI child process a display: [] (there is one), xvfb-run, or None (cannot)."""
+    import shutil
+
+    if os.environ.get("DISPLAY") or os.environ.get("WAYLAND_DISPLAY"):
+        return []
+    if shutil.which("xvfb-run"):
+        return ["xvfb-run", "-a", "-s", "-screen 0 1920x1080x24"]
+    return None
+
+
+def run_json_child(script: Path, args: Sequence[str], timeout: float = 1800) -> Any:
+    """Run a GUI bench script in a child process (under xvfb-run when there is no display)
+    with ``--json FILE`` and return what it wrote; FileNotFoundError when no display can be had."""
+    import tempfile
+
+    prefix = display_prefix()
+    if prefix is None:
+        raise FileNotFoundError("no display and no xvfb-run")
+    with tempfile.TemporaryDirectory() as folder:
+        out = Path(folder) / "figures.json"
+        done = subprocess.run([*prefix, sys.executable, str(script), *args, "--json", str(out)],
+                              timeout=timeout, check=False)
+        if done.returncode != 0 or not out.exists():
+            raise RuntimeError(f"{script.name} exited with status {done.returncode}")
+        return json.loads(out.read_text())
+
+
 def skipped(section: str, name: str, unit: str, why: str) -> Result:
     """A row that says why a figure is missing on this machine."""
     return Result(section, name, None, unit, note=f"skipped: {why}")
