@@ -37,9 +37,9 @@ def capsnet() -> FileClassifier:
 def test_kenney_kit_is_read_right(capsnet: FileClassifier) -> None:
     capsule = evaluate_files("capsnet", KENNEY, SHIPPED, device="cpu")
     assert capsule.num_samples == 32 and not any(entry["error"] for entry in capsule.files or [])
-    # 30 of 32 measured with the shipped weights (the issue asks for 95 %; the two misses are the kit's
-    # ambiguous pieces: a tube TV read as a dresser, a side table with drawers read as a desk)
-    assert capsule.accuracy >= 30 / 32, capsule.format_text()
+    # 31 of 32 measured with the shipped weights (the issue asks for 95 %); the miss is the kit's most
+    # ambiguous piece: a long side table with two drawers, filed as a night stand, read as a desk
+    assert capsule.accuracy >= 31 / 32, capsule.format_text()
     baseline = evaluate_files("baseline", KENNEY, SHIPPED, device="cpu")
     assert capsule.accuracy >= baseline.accuracy  # the capsule network holds at least the CNN's line
 
