@@ -50,9 +50,13 @@ class FakeClient(QObject):
     def __init__(self) -> None:
         super().__init__()
         self.sent: list[tuple[str, object]] = []
+        self.warm_ups = 0
 
     def submit(self, channel: str, request: object) -> None:
         self.sent.append((channel, request))
+
+    def warm_up_inversion(self) -> None:
+        self.warm_ups += 1
 
     def submit_unique(self, prefix: str, request: object) -> None:
         self.sent.append((prefix, request))
@@ -136,14 +140,15 @@ def inversion_setup(qtbot):
 
 
 def test_the_button_follows_the_session(inversion_setup):
-    session, _client, button, _panel, controller = inversion_setup
+    session, client, button, _panel, controller = inversion_setup
     assert not button.isEnabled()
     session.engine_loading()
     session.engine_ready(INFO)
     session.show_current(_shape(session))  # a generated shape: already in the generator
     assert not button.isEnabled() and controller.open_dialog() is None
+    assert client.warm_ups == 0  # nothing to invert: the optimiser's first import is not paid
     session.show_current(_shape(session, Path("mine.binvox")))
-    assert button.isEnabled()
+    assert button.isEnabled() and client.warm_ups >= 1
     session.engine_failed("gone")
     assert not button.isEnabled()
 

@@ -349,8 +349,7 @@ class VoxelEngine:
 
     # ------------------------------------------------------------------ inversion
 
-    @staticmethod
-    def warm_up_inversion() -> None:
+    def warm_up_inversion(self) -> None:
         """Import what the first torch optimiser imports, ahead of the first inversion.
 
         Why: ``torch.optim``'s ``add_param_group`` imports ``torch._dynamo`` on first use
