@@ -11,7 +11,8 @@ import torch
 
 from voxstudio.cli import main
 from voxstudio.cli.generate_cmd import slider_values
-from voxstudio.models.cleanup import clean_fragments, fill_pinholes, largest_piece
+from voxstudio.core.cleanup import clean_fragments, fill_pinholes
+from voxstudio.core.grid import largest_component
 from voxstudio.models.engine import VoxelEngine
 
 torch.set_num_threads(1)
@@ -117,7 +118,7 @@ def test_clean_keeps_main_piece_and_fills_pinholes(weights: Path, tmp_path: Path
     box[2:12, 2:12, 2:12] = True
     box[4:10, 4:10, 4:10] = False  # a large closed cavity is not a pinhole
     assert not fill_pinholes(box)[6, 6, 6]
-    assert largest_piece(np.zeros((4, 4, 4), bool)).sum() == 0
+    assert largest_component(np.zeros((4, 4, 4), bool)).sum() == 0
     assert _run(weights, tmp_path, "--class", "chair", "--clean") == 0
     engine = VoxelEngine.load(weights, device="cpu")
     raw = engine.generate(engine.latent_for_seed(0), 0)

@@ -227,7 +227,7 @@ def run(args: argparse.Namespace) -> int:
         grids = generate_grids(engine, class_id, seeds, values, named)
         for seed, grid in zip(seeds, grids):
             if args.clean:
-                from voxstudio.models.cleanup import clean_fragments
+                from voxstudio.core.cleanup import clean_fragments
 
                 grid = clean_fragments(grid)
             path = args.out / f"{class_name}_seed{seed}.{args.format}"

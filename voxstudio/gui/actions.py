@@ -22,6 +22,7 @@ class WindowActions:
     quit: QAction
     reset_camera: QAction
     smooth: QAction
+    clean: QAction
     wireframe: QAction
     bounds: QAction
     colour_by_height: QAction
@@ -62,6 +63,9 @@ def create_actions(parent: QWidget) -> WindowActions:
         reset_camera=_action(parent, "&Reset camera", "F", "Frame the shape again", icon=sp.SP_BrowserReload),
         smooth=_action(parent, "&Smooth surface", "S", "Marching-cubes surface instead of voxel blocks",
                        checkable=True),
+        clean=_action(parent, "&Clean up fragments", "Ctrl+Shift+C",
+                      "Show generated shapes as their main piece with pinholes filled (exports follow; "
+                      "off in every metric)", checkable=True),
         wireframe=_action(parent, "&Wireframe", "W", "Show the mesh as wireframe", checkable=True),
         bounds=_action(parent, "Grid &bounds", "B", "Show the voxel grid's bounding box", checkable=True),
         colour_by_height=_action(parent, "Colour by &height", "H", "Colour by height (else one material colour)",
@@ -92,6 +96,7 @@ def build_menus(menubar: QMenuBar, actions: WindowActions, panel_toggles: list[Q
     view_menu.addAction(actions.reset_camera)
     view_menu.addSeparator()
     view_menu.addActions([actions.smooth, actions.wireframe, actions.bounds])
+    view_menu.addAction(actions.clean)
     view_menu.addSeparator()
     view_menu.addActions([actions.colour_by_height, actions.material_colour])
     view_menu.addSeparator()

@@ -117,6 +117,14 @@ class AppSettings:
         self.store.setValue("view/material_colour", colour)
 
     @property
+    def clean_fragments(self) -> bool:
+        return self._get_bool("view/clean_fragments", False)
+
+    @clean_fragments.setter
+    def clean_fragments(self, on: bool) -> None:
+        self.store.setValue("view/clean_fragments", bool(on))
+
+    @property
     def show_bounds(self) -> bool:
         return self._get_bool("view/show_bounds", True)
 

@@ -38,6 +38,7 @@ class ViewController(QObject):
         a = actions
         a.reset_camera.triggered.connect(lambda _checked=False: viewport.reset_camera())  # not render=checked
         a.smooth.toggled.connect(self._on_surface_toggled)
+        a.clean.toggled.connect(self._on_clean_toggled)
         a.wireframe.toggled.connect(viewport.set_wireframe)
         a.bounds.toggled.connect(self._on_bounds_toggled)
         a.colour_by_height.toggled.connect(self._on_colour_by_height)
@@ -53,6 +54,7 @@ class ViewController(QObject):
         """The saved look (surface, bounds, colours) applied to the actions and the viewport."""
         s, a = self.settings, self.actions
         a.smooth.setChecked(s.surface == "smooth")
+        a.clean.setChecked(s.clean_fragments)
         a.bounds.setChecked(s.show_bounds)
         self.viewport.set_bounds_visible(s.show_bounds)
         self.viewport.set_material_colour(s.material_colour)
@@ -69,7 +71,7 @@ class ViewController(QObject):
     def view_params(self) -> ViewParams:
         """What the widgets say now (the session holds the same once they are synced)."""
         return ViewParams(surface="smooth" if self.actions.smooth.isChecked() else "blocky",
-                          threshold=self.toolbar.threshold())
+                          threshold=self.toolbar.threshold(), clean=self.actions.clean.isChecked())
 
     def _sync_view(self, *_args: object) -> None:
         self.session.set_view(self.view_params())  # observers re-mesh what is shown
@@ -77,6 +79,10 @@ class ViewController(QObject):
     def _on_surface_toggled(self, smooth: bool) -> None:
         self.settings.surface = "smooth" if smooth else "blocky"
         self._sync_view()
+
+    def _on_clean_toggled(self, on: bool) -> None:
+        self.settings.clean_fragments = on
+        self._sync_view()  # generated shapes are made again, cleaned or raw
 
     def _on_bounds_toggled(self, on: bool) -> None:
         self.viewport.set_bounds_visible(on)

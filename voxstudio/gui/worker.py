@@ -30,6 +30,7 @@ from typing import TYPE_CHECKING, Any, ClassVar, Protocol, runtime_checkable
 import numpy as np
 from PySide6.QtCore import QCoreApplication, QObject, QThread, Signal, SignalInstance, Slot
 
+from voxstudio.core.cleanup import clean_fragments
 from voxstudio.core.errors import VoxStudioError, WeightsError
 from voxstudio.gui.file_loader import shared_loader
 from voxstudio.gui.requests import (
@@ -274,6 +275,8 @@ class EngineWorker(QObject):
         if request.generate is not None:
             start = time.perf_counter()
             grid = self._generate(request.generate)
+            if request.view.clean:
+                grid = clean_fragments(grid, request.view.threshold).astype(np.float32)
             generate_ms = (time.perf_counter() - start) * 1000.0
         elif request.grid is not None:
             grid = request.grid

@@ -24,6 +24,9 @@ class ViewParams:
 
     surface: Surface = "blocky"
     threshold: float = 0.5
+    # "Clean up fragments": generated shapes shown (and so exported) as their main piece with
+    # pinholes filled (core/cleanup.py). Off by default and in every metric.
+    clean: bool = False
 
 
 @dataclass(frozen=True)

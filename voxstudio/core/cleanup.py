@@ -2,8 +2,10 @@
 
 A generated grid thresholded at 0.5 can carry small floating fragments (a voxel
 cloud next to a leg, a detached knob) and one-voxel holes. ``clean_fragments``
-removes both. It is an *opt-in* post-process for the GUI and ``voxstudio
-generate --clean``: every metric in the model card is measured on raw samples.
+removes both. It is an *opt-in* post-process for the GUI (View > Clean up
+fragments, which exports then follow) and ``voxstudio generate --clean``: every
+metric in the model card is measured on raw samples. numpy / scipy only, so it
+lives in the core beside ``largest_component`` (the export's "keep the main piece").
 """
 
 from __future__ import annotations
@@ -11,21 +13,10 @@ from __future__ import annotations
 import numpy as np
 from scipy import ndimage
 
-#: 26-connectivity, the one the "one piece" metric uses.
-_FULL = np.ones((3, 3, 3), dtype=bool)
+from voxstudio.core.grid import largest_component
+
 #: Enclosed empty pockets up to this many voxels count as pinholes and are filled.
 PINHOLE_MAX_VOXELS = 8
-
-
-def largest_piece(occupancy: np.ndarray) -> np.ndarray:
-    """The largest 26-connected component of a boolean grid (an empty grid stays empty)."""
-    occ = np.asarray(occupancy, dtype=bool)
-    labels, count = ndimage.label(occ, structure=_FULL)
-    if count <= 1:
-        return occ.copy()
-    sizes = np.bincount(labels.ravel())
-    sizes[0] = 0
-    return labels == int(sizes.argmax())
 
 
 def fill_pinholes(occupancy: np.ndarray, max_voxels: int = PINHOLE_MAX_VOXELS) -> np.ndarray:
@@ -54,4 +45,4 @@ def clean_fragments(grid: np.ndarray, threshold: float = 0.5) -> np.ndarray:
     """Probabilities or booleans -> boolean grid: main piece only, pinholes filled."""
     arr = np.asarray(grid)
     occ = arr if arr.dtype == np.bool_ else arr > threshold
-    return fill_pinholes(largest_piece(occ))
+    return fill_pinholes(largest_component(occ))
