@@ -91,7 +91,7 @@ def bundle(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """Build the one-folder bundle once; returns the executable.
 
     ``VOXSTUDIO_TEST_BUNDLE=dist/voxstudio/voxstudio`` tests an already built bundle
-    instead (CI builds it once with ``packaging/build.sh --archive`` and tests that).
+    instead (e.g. the one ``packaging/build.sh --archive`` made for a release); CI builds it here.
     """
     prebuilt = os.environ.get("VOXSTUDIO_TEST_BUNDLE")
     if prebuilt:
