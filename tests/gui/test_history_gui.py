@@ -255,3 +255,23 @@ def test_a_real_mouse_drag_is_one_undo_step(qtbot: Any, window: Any) -> None:
     assert len(history.history.undo_states()) == 1 and history.history.current.sliders[0] == value
     press(qtbot, window, Qt.Key.Key_Z, CTRL)
     assert window.generate_panel.sliders[0].value() == 0.0 and np.array_equal(shown_grid(window), before)
+
+
+def test_a_file_opened_at_start_still_gets_the_generated_shape_a_thumbnail(qtbot: Any, make_window: Any,
+                                                                            tmp_path: Path) -> None:
+    """As `voxstudio-gui FILE` (or a double-clicked file) starts: the file is shown, the generator's
+    shape never is -- its strip entry still gets a real thumbnail, generated off screen."""
+    from voxstudio.core.io import save_voxels
+
+    path = tmp_path / "box.binvox"
+    grid = np.zeros((32, 32, 32), bool)
+    grid[8:24, 8:24, 0:12] = True
+    save_voxels(path, grid)
+    window = make_window(wait_engine=False)
+    window.open_path(path)  # what app.launch does with a file argument
+    qtbot.waitUntil(lambda: window.current is not None and window.current.source_path is not None, timeout=60_000)
+    history = controller(window)
+    strip = history.strip
+    qtbot.waitUntil(lambda: len(strip.states()) == 1, timeout=30_000)
+    assert window.current.generate is None  # only the file was ever shown
+    qtbot.waitUntil(lambda: strip.has_thumbnail(strip.states()[0]), timeout=30_000)

@@ -18,13 +18,16 @@ The controller only wires widgets to the Qt-free session pieces
 
 from __future__ import annotations
 
+import contextlib
 import sys
 from collections import OrderedDict
+from collections.abc import Callable
+from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
 
 import numpy as np
-from PySide6.QtCore import QEvent, QObject, QSettings, QStandardPaths
+from PySide6.QtCore import QEvent, QObject, QSettings, QStandardPaths, Signal
 from PySide6.QtGui import QAction, QImage, QKeySequence
 from PySide6.QtWidgets import QFileDialog, QMenu, QMenuBar, QSlider, QWidget
 
@@ -46,6 +49,30 @@ from voxstudio.session.shape_state import LatentRef, ShapeState
 if TYPE_CHECKING:  # pragma: no cover
     from voxstudio.gui.generate_panel import GeneratePanel
     from voxstudio.gui.settings import AppSettings
+    from voxstudio.gui.worker import EngineClient, EngineWorker
+
+
+@dataclass
+class ThumbnailGridRequest:
+    """Generate a state's grid on the engine worker for its thumbnail only (never shown).
+
+    For states the window will not show by itself: the last shape restored while a
+    file opened at start is on screen. A failure only leaves the placeholder.
+    """
+
+    params: GenerateParams
+    deliver: Callable[[tuple[GenerateParams, np.ndarray]], None]  # a queued signal (GUI thread)
+    failure_title = "Thumbnail failed"
+
+    def serve(self, worker: EngineWorker) -> None:
+        if worker.stopping or worker.engine is None or not worker.engine.has_generator:
+            return
+        try:
+            grid = worker.generate_grid(self.params)
+        except Exception:  # noqa: BLE001 - a missing thumbnail is not worth an error dialog
+            return
+        with contextlib.suppress(RuntimeError):  # the window (and its controller) is gone
+            self.deliver((self.params, grid))
 
 MAX_FAVOURITES_IN_MENU = 30
 SHOWN_GRIDS_KEPT = 24  # recently shown generated grids, so a committed state's thumbnail needs no new generation
@@ -88,10 +115,13 @@ class HistoryController(QObject):
     strip and the menus into the window.
     """
 
+    _gridGenerated = Signal(object)  # (GenerateParams, grid) of a thumbnail-only generation
+
     def __init__(self, session: SessionModel, generate_panel: GeneratePanel, settings: AppSettings,
-                 host: QWidget) -> None:
+                 host: QWidget, client: EngineClient | None = None) -> None:
         super().__init__(host)
         self.session = session
+        self.client = client  # generates thumbnails of states not on screen (None: wait until shown)
         self.host = host
         self.settings = settings
         self.panel = generate_panel
@@ -121,6 +151,7 @@ class HistoryController(QObject):
         self.panel.t_slider.sliderReleased.connect(self._gesture_ended)
         session.events.engine.connect(self._on_engine)
         session.events.current.connect(self._on_shape_shown)
+        self._gridGenerated.connect(self._on_grid_generated)
         host.installEventFilter(self)  # its close remembers the shape
         self._load_favourites()
         self._rebuild_favourites_menu()
@@ -335,6 +366,9 @@ class HistoryController(QObject):
             self.renderer.request(state, grid, self.session.view.threshold)
         else:
             self._pending[params] = state  # rendered when the window shows this shape
+            if self.client is not None and self.session.current_source is not ShapeSource.GENERATED:
+                # a file (or a sculpted shape) is on screen: this state will not be shown soon
+                self.client.submit_unique("thumbnail", ThumbnailGridRequest(params, self._gridGenerated.emit))
 
     def _on_shape_shown(self, result: ShapeResult) -> None:
         params = result.generate
@@ -347,6 +381,12 @@ class HistoryController(QObject):
         state = self._pending.pop(params, None)
         if state is not None and state in self.recent:
             self.renderer.request(state, result.grid, self.session.view.threshold)
+
+    def _on_grid_generated(self, generated: tuple[GenerateParams, np.ndarray]) -> None:
+        params, grid = generated
+        state = self._pending.pop(params, None)
+        if state is not None and state in self.recent and not self._closed:
+            self.renderer.request(state, grid, self.session.view.threshold)
 
     def _on_thumbnail(self, key: object, image: QImage) -> None:
         if isinstance(key, ShapeState):

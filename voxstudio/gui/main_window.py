@@ -162,7 +162,7 @@ class MainWindow(QMainWindow):
         self.engine = EngineController(s, c, self.generate_panel, self.classify_panel, self.banner,
                                        self.status_widgets)
         # before ShapeController: on engine ready it puts the last shape on the panel before the first regeneration
-        self.history = HistoryController(s, self.generate_panel, self.settings, self)  # undo / strip / favourites
+        self.history = HistoryController(s, self.generate_panel, self.settings, self, self.client)  # undo / strip / favourites
         self.view = ViewController(s, self.viewport, a, self.toolbar, self.generate_panel, self.settings)
         self.shapes = ShapeController(s, c, self.generate_panel, self.classify_panel, self.viewport)
         self.classification = ClassifyController(s, c, self.classify_panel, self.viewport, a.reconstruction)

@@ -230,6 +230,10 @@ class EngineWorker(QObject):
             named_sliders=_named_slider_rows(engine),
         )
 
+    def generate_grid(self, params: GenerateParams) -> np.ndarray:
+        """The grid ``params`` make (feature requests: thumbnails of shapes not on screen)."""
+        return self._generate(params)
+
     def require_engine(self) -> InferenceEngine:
         """The loaded engine (feature requests call this too); RuntimeError before it is loaded."""
         if self.engine is None:
