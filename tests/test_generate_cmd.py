@@ -3,11 +3,11 @@
 from __future__ import annotations
 
 from pathlib import Path
-from types import SimpleNamespace
 
 import numpy as np
 import pytest
 import torch
+from tiny_task import export_tiny_generator
 
 from voxstudio.cli import main
 from voxstudio.cli.generate_cmd import slider_values
@@ -20,22 +20,8 @@ torch.set_num_threads(1)
 
 @pytest.fixture(scope="module")
 def weights(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """A tiny trained-for-one-step generator exported like the shipped one."""
-    from voxstudio.training.gan_task import GANTaskOptions, GANTrainConfig, make_task
-
-    torch.manual_seed(0)
-    rng = np.random.default_rng(0)
-    data = SimpleNamespace(voxels=rng.random((4, 32, 32, 32)) > 0.85, labels=np.array([0, 1, 0, 1]),
-                           classes=["chair", "table"], resolution=32)
-    task = make_task(data, torch.device("cpu"), options=GANTaskOptions(
-        base_channels=4, latent_dim=16, train=GANTrainConfig(eval_per_class=0, direction_samples=32,
-                                                             calibration_samples=0, preview_every=0)))
-    task.train_step(torch.from_numpy(data.voxels).float(), torch.from_numpy(data.labels), 0)
-    with torch.no_grad():
-        task.ema.to_voxels.bias.fill_(0.5)  # about half full: every seed has a mesh to write
-    out = tmp_path_factory.mktemp("weights")
-    task.export_weights(out)
-    return out
+    """A tiny trained-for-one-step generator exported like the shipped one, about half full."""
+    return export_tiny_generator(tmp_path_factory.mktemp("weights"), bias=0.5)
 
 
 def _run(weights: Path, out: Path, *extra: str) -> int:

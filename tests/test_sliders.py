@@ -4,11 +4,11 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
-from types import SimpleNamespace
 
 import numpy as np
 import pytest
 import torch
+from tiny_task import export_tiny_generator
 
 from voxstudio.cli import main
 from voxstudio.data.attributes import (
@@ -144,18 +144,7 @@ def test_stale_slider_file_is_refused_with_a_reason(tmp_path: Path) -> None:
 @pytest.fixture(scope="module")
 def weights(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """A tiny generator exported like the shipped one, with a slider file for it."""
-    from voxstudio.training.gan_task import GANTaskOptions, GANTrainConfig, make_task
-
-    torch.manual_seed(0)
-    rng = np.random.default_rng(0)
-    data = SimpleNamespace(voxels=rng.random((4, 32, 32, 32)) > 0.85, labels=np.array([0, 1, 0, 1]),
-                           classes=["chair", "table"], resolution=32)
-    task = make_task(data, torch.device("cpu"), options=GANTaskOptions(
-        base_channels=4, latent_dim=16, train=GANTrainConfig(eval_per_class=0, direction_samples=32,
-                                                             calibration_samples=0, preview_every=0)))
-    task.train_step(torch.from_numpy(data.voxels).float(), torch.from_numpy(data.labels), 0)
-    out = tmp_path_factory.mktemp("weights")
-    task.export_weights(out)
+    out = export_tiny_generator(tmp_path_factory.mktemp("weights"))
     sha = json.loads((out / "gan.json").read_text())["weights_file"]["sha256"]
     save_sliders(out / SLIDERS_FILE, _toy_sliders(16, sha, {"chair": ["Seat height", "Backrest"], "table": ["Legs"]}))
     return out

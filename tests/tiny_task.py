@@ -125,3 +125,26 @@ def one_thread_fixture():  # noqa: ANN201 - a pytest fixture
             yield
 
     return _one_thread
+
+
+def export_tiny_generator(out: Path, bias: float | None = None) -> Path:
+    """A tiny generator (two classes, chair and table; latent 16), trained one step and exported into
+    ``out`` like the shipped one (gan.safetensors + gan.json); ``bias`` sets the output layer's bias
+    (0.5: samples about half full, so every seed has a mesh to write)."""
+    from types import SimpleNamespace
+
+    from voxstudio.training.gan_task import GANTaskOptions, GANTrainConfig, make_task
+
+    torch.manual_seed(0)
+    rng = np.random.default_rng(0)
+    data = SimpleNamespace(voxels=rng.random((4, 32, 32, 32)) > 0.85, labels=np.array([0, 1, 0, 1]),
+                           classes=["chair", "table"], resolution=32)
+    task = make_task(data, torch.device("cpu"), options=GANTaskOptions(
+        base_channels=4, latent_dim=16, train=GANTrainConfig(eval_per_class=0, direction_samples=32,
+                                                             calibration_samples=0, preview_every=0)))
+    task.train_step(torch.from_numpy(data.voxels).float(), torch.from_numpy(data.labels), 0)
+    if bias is not None:
+        with torch.no_grad():
+            task.ema.to_voxels.bias.fill_(bias)
+    task.export_weights(out)
+    return out
