@@ -150,12 +150,7 @@ def apply_sample(panel: GeneratePanel, sample: GallerySample) -> None:
         panel.set_loaded_latent("A", LoadedLatent(sample.latent, sample.label), sample.class_id)
         return
     panel.chip_a.set_latent(None)
-    blocked = panel.class_combo.blockSignals(True), panel.seed.blockSignals(True)
-    panel.class_combo.setCurrentIndex(sample.class_id)
-    panel.seed.setValue(sample.seed)
-    panel.class_combo.blockSignals(blocked[0])
-    panel.seed.blockSignals(blocked[1])
-    panel.reset()  # sliders and interpolation to zero; emits paramsChanged once
+    panel.set_shape(sample.class_id, sample.seed)  # sliders and interpolation to zero; one paramsChanged
 
 
 def _describe(spec: GallerySpec) -> str:

@@ -267,6 +267,30 @@ class GeneratePanel(QWidget):
             self.named_box.set_values(named, emit=False)
         self._changed()
 
+    def set_shape(self, class_id: int, seed: int, *, seed_b: int | None = None, t: float = 0.0,
+                  sliders: Sequence[float] = (), named: Mapping[str, float] | None = None) -> None:
+        """Class, seeds, interpolation and all sliders at once, emitting a single ``paramsChanged``.
+
+        For callers that set a whole shape (history, favourites, gallery picks): each
+        widget is set with its signals blocked, so the shape is regenerated once, not
+        once per control. Sliders not given are zero; ``seed_b`` None keeps end B's seed.
+        """
+        widgets = (self.class_combo, self.seed, self.seed_b, self.t_slider)
+        blocked = [widget.blockSignals(True) for widget in widgets]
+        try:
+            self.class_combo.setCurrentIndex(int(class_id))
+            self.seed.setValue(int(seed))
+            if seed_b is not None:
+                self.seed_b.setValue(int(seed_b))
+            self.t_slider.setValue(round(float(t) * T_STEPS))
+        finally:
+            for widget, was in zip(widgets, blocked):
+                widget.blockSignals(was)
+        self._update_t_readout()
+        self._velocity = [0.0] * len(self.sliders)
+        values = list(sliders[:len(self.sliders)]) + [0.0] * max(0, len(self.sliders) - len(sliders))
+        self.set_slider_values(values, named=named or {})
+
     def randomise_seed(self) -> None:
         if self.is_available():
             self.seed.setValue(self._rng.randrange(SEED_MAX))

@@ -274,26 +274,15 @@ class HistoryController(QObject):
         latent_a = _loaded(state.latent, int(info.latent_dim), problems, "A")
         latent_b = _loaded(state.latent_b, int(info.latent_dim), problems, "B")
         panel = self.panel
-        sliders = list(state.sliders[:len(panel.sliders)]) + [0.0] * max(0, len(panel.sliders) - len(state.sliders))
         if len(state.sliders) > len(panel.sliders):
             problems.append(f"{len(state.sliders) - len(panel.sliders)} slider value(s) this model has no slider for")
         panel.set_animating(False)
         self._applying = True
         try:
-            widgets = (panel.class_combo, panel.seed, panel.seed_b, panel.t_slider)
-            blocked = [widget.blockSignals(True) for widget in widgets]
-            try:
-                panel.class_combo.setCurrentIndex(classes.index(state.class_name))
-                panel.seed.setValue(state.seed)
-                panel.seed_b.setValue(state.seed_b)
-                panel.t_slider.setValue(round(state.t * panel.t_slider.maximum()))
-                panel.t_readout.setText(f"{state.t:.2f}")
-            finally:
-                for widget, was in zip(widgets, blocked):
-                    widget.blockSignals(was)
             panel.chip_a.set_latent(latent_a)
             panel.chip_b.set_latent(latent_b)
-            panel.set_slider_values(sliders, named=dict(state.named))  # the one paramsChanged -> one regeneration
+            panel.set_shape(classes.index(state.class_name), state.seed, seed_b=state.seed_b, t=state.t,
+                            sliders=state.sliders, named=dict(state.named))  # one paramsChanged, one regeneration
         finally:
             self._applying = False
         if problems:
