@@ -161,20 +161,25 @@ def test_open_in_generator_needs_a_model_and_a_shape(make_window):
     assert window.inversion.open_dialog() is None and window.inversion.dialog is None
 
 
-def test_opening_a_file_warms_up_the_first_inversion_on_a_side_thread(qtbot, tmp_path, make_window):
+def test_opening_a_file_warms_up_the_first_inversion_on_the_worker(qtbot, tmp_path, make_window):
     """Generating only never pays the optimiser's first import; an opened file (Open in generator
-    offered) has it done on a side thread before the user clicks."""
+    offered) has it done on the worker thread before the user clicks."""
 
     class RecordingWarmUp:
         def __init__(self) -> None:
             self._engine = shared_engine()
-            self.warmed_on: list[str] = []
+            self.warmed_on: list[int] = []
+            self.generated_on: set[int] = set()
 
         def __getattr__(self, name: str) -> Any:
             return getattr(self._engine, name)
 
         def warm_up_inversion(self) -> None:
-            self.warmed_on.append(threading.current_thread().name)
+            self.warmed_on.append(threading.get_ident())
+
+        def generate(self, z: Any, class_id: Any) -> Any:
+            self.generated_on.add(threading.get_ident())
+            return self._engine.generate(z, class_id)
 
     engine = RecordingWarmUp()
     window = make_window(factory=lambda: engine)
@@ -184,4 +189,5 @@ def test_opening_a_file_warms_up_the_first_inversion_on_a_side_thread(qtbot, tmp
     path = tmp_path / "mine.binvox"
     save_voxels(path, _target(seed=5))
     _open(qtbot, window, path)
-    qtbot.waitUntil(lambda: engine.warmed_on == ["warm-up-inversion"], timeout=10_000)
+    qtbot.waitUntil(lambda: len(engine.warmed_on) == 1, timeout=10_000)
+    assert set(engine.warmed_on) == engine.generated_on  # the worker thread, the one that runs torch ops

@@ -163,32 +163,39 @@ def test_the_client_routes_each_result_and_failure_kind_to_its_own_signal(qtbot,
     assert len(seen) == 4
 
 
-def test_the_first_inversion_is_warmed_up_on_a_side_thread_once_asked_and_only_once(qtbot):
+def test_the_first_inversion_is_warmed_up_on_the_worker_once_asked_and_only_once(qtbot):
     """torch.optim imports torch._dynamo on first use (~1 s, ~70 MB): not at model load (a user who
-    never inverts should not pay), but on a side thread once the user heads toward an inversion."""
+    never inverts should not pay), but on the worker thread -- never beside its torch ops -- once the
+    user heads toward an inversion."""
     from voxstudio.gui.requests import LoadEngineRequest
     from voxstudio.gui.worker import EngineClient
 
     class RecordingWarmUp(SlowEngine):
         def __init__(self) -> None:
             super().__init__(shared_engine(), 0.0)
-            self.warmed_on: list[str] = []
+            self.warmed_on: list[int] = []
 
         def warm_up_inversion(self) -> None:
-            self.warmed_on.append(threading.current_thread().name)
+            self.warmed_on.append(threading.get_ident())
 
     engine = RecordingWarmUp()
+    loaded_on: list[int] = []
+
+    def factory() -> RecordingWarmUp:
+        loaded_on.append(threading.get_ident())  # factories run on the worker thread
+        return engine
+
     client = EngineClient()
     try:
         client.warm_up_inversion()  # no engine yet: nothing to do, no error
         with qtbot.waitSignal(client.engineLoaded, timeout=30_000):
-            client.submit_unique("engine", LoadEngineRequest(lambda: engine))
+            client.submit_unique("engine", LoadEngineRequest(factory))
         qtbot.wait(300)
         assert engine.warmed_on == []
         client.warm_up_inversion()
         client.warm_up_inversion()
-        qtbot.waitUntil(lambda: engine.warmed_on == ["warm-up-inversion"], timeout=10_000)
+        qtbot.waitUntil(lambda: len(engine.warmed_on) == 1, timeout=10_000)
         qtbot.wait(300)
-        assert engine.warmed_on == ["warm-up-inversion"]
+        assert engine.warmed_on == loaded_on and loaded_on[0] != threading.get_ident()
     finally:
         client.shutdown()

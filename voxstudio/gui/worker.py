@@ -124,6 +124,21 @@ class ServedRequest(Protocol):
     def serve(self, worker: EngineWorker) -> object | None: ...
 
 
+class WarmUpInversionRequest:
+    """Have the engine import what the first inversion imports (``torch._dynamo``, ~1.2 s).
+
+    Served on the worker thread between other requests, not on a thread of its own:
+    importing ``torch._dynamo`` beside running torch ops raced with them (an op
+    failed with "'prims' object has no attribute 'sum'").
+    """
+
+    failure_title: ClassVar[str] = "Preparing the latent search failed"
+
+    def serve(self, worker: EngineWorker) -> None:
+        if worker.engine is not None and not worker.stopping:
+            worker.engine.warm_up_inversion()
+
+
 def describe_device(device: torch.device) -> str:
     """"CPU" or "CUDA: <name>" for the status bar (runs on the worker)."""
     kind = device.type
@@ -460,7 +475,7 @@ class EngineClient(QObject):
         self._failure_signals.get(type(failure.request), self.failed).emit(failure)
 
     def warm_up_inversion(self) -> None:
-        """Have the loaded engine's first-inversion imports done on a side thread, once per engine.
+        """Have the loaded engine's first-inversion imports done on the worker, once per engine.
 
         Called when the user heads toward an inversion (a file is open, so "Open in
         generator" is offered; sculpt mode starts), not at load: the import costs ~1.2 s
@@ -470,7 +485,7 @@ class EngineClient(QObject):
         if engine is None or not engine.has_generator or engine is self._warmed_engine:
             return
         self._warmed_engine = engine
-        threading.Thread(target=engine.warm_up_inversion, name="warm-up-inversion", daemon=True).start()
+        self.submit_unique("warm-up", WarmUpInversionRequest())
 
     @property
     def stats(self) -> Counter[str]:

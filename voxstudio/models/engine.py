@@ -355,8 +355,9 @@ class VoxelEngine:
         Why: ``torch.optim``'s ``add_param_group`` imports ``torch._dynamo`` on first use
         (~1.2 s here). Left to the user's first "Open in generator" or Snap, that import
         delays the job and, holding the interpreter in long C calls, stalls the window
-        for up to a second; the GUI calls this on a side thread as soon as the user heads
-        toward an inversion (a file is open, sculpt mode starts).
+        for up to a second; the GUI's worker calls this between requests as soon as the
+        user heads toward an inversion (a file is open, sculpt mode starts). Not from a
+        thread of its own: the import races torch ops running beside it.
         """
         import torch._dynamo  # noqa: F401
 
