@@ -367,12 +367,13 @@ class HistoryController(QObject):
         self._shown.move_to_end(params)
         while len(self._shown) > SHOWN_GRIDS_KEPT:
             self._shown.popitem(last=False)
-        state = self._pending.pop(params, None)
-        if state is not None and state in self.recent:
-            self.renderer.request(state, result.grid, self.session.view.threshold)
+        self._render_pending(params, result.grid)
 
     def _on_grid_generated(self, generated: tuple[GenerateParams, np.ndarray]) -> None:
-        params, grid = generated
+        self._render_pending(*generated)
+
+    def _render_pending(self, params: GenerateParams, grid: np.ndarray) -> None:
+        """The grid of a state waiting for one (shown, or generated for its thumbnail): draw it."""
         state = self._pending.pop(params, None)
         if state is not None and state in self.recent and not self._closed:
             self.renderer.request(state, grid, self.session.view.threshold)
