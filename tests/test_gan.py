@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from types import SimpleNamespace
 
 import numpy as np
@@ -331,3 +332,98 @@ def test_capsule_discriminator_scores_and_class_dependence() -> None:
     assert s0.shape == (2,) and bool(((s0 >= -2) & (s0 < 2)).all())
     assert not torch.allclose(s0, s1)
     assert d.capsules(x).shape == (2, 3, 16)
+
+
+def test_thin_parts_marks_legs_and_panels_not_solid_blocks() -> None:
+    """A leg (1x1 column) and a one-voxel panel are thin; the core of a 5^3 block is not, its surface is kept too."""
+    from voxstudio.training.gan_task import thin_parts
+
+    grid = torch.zeros(1, 16, 16, 16)
+    grid[0, 2, 2, 0:8] = 1  # leg
+    grid[0, 8:14, 2:14, 10] = 1  # one-voxel panel
+    grid[0, 9:14, 8:13, 2:7] = 1  # 5^3 block
+    thin = thin_parts(grid)[0]
+    assert thin[2, 2, 0:8].all() and thin[8:14, 2:14, 10].all()
+    assert not thin[9:14, 8:13, 2:7].any()  # the opening keeps every voxel of a >= 3-thick part
+    assert not thin[grid[0] == 0].any()
+
+
+def test_thin_weight_raises_the_loss_of_missing_thin_voxels(tmp_path) -> None:
+    """With thin_weight, a reconstruction that drops thin parts costs more than with it off."""
+    from voxstudio.training.gan_task import GANTaskOptions
+
+    data = _toy_set()
+    losses = {}
+    for thin_weight in (0.0, 4.0):
+        torch.manual_seed(0)
+        opts = GANTaskOptions(base_channels=4, latent_dim=16, train=GANTrainConfig(
+            eval_per_class=0, preview_every=0, thin_weight=thin_weight, bf16=False))
+        task = make_task(data, torch.device("cpu"), run_dir=tmp_path, options=opts)
+        x, y = torch.from_numpy(data.voxels[:8]).float(), torch.from_numpy(data.labels[:8])
+        losses[thin_weight] = task.train_step(x, y, 0)["recon_bce"]
+    assert losses[4.0] > losses[0.0]
+
+
+def test_train_config_overrides_parse_by_field_type() -> None:
+    from voxstudio.training.gan_task import train_config_with
+
+    base = GANTrainConfig()
+    changed = train_config_with(base, {"thin_weight": "4", "bf16": "off", "preview_every": "0"})
+    assert changed.thin_weight == 4.0 and changed.bf16 is False and changed.preview_every == 0
+    assert base.thin_weight == 0.0  # the original is not modified
+    with pytest.raises(ValueError, match="unknown GAN training option 'thinweight'"):
+        train_config_with(base, {"thinweight": "4"})
+    with pytest.raises(ValueError, match="needs a int"):
+        train_config_with(base, {"preview_every": "often"})
+
+
+def test_fine_tune_starts_from_exported_generator_and_encoder(tmp_path) -> None:
+    """build_task(init_weights=...) decodes exactly as the exported weights do before any step, then trains."""
+    from voxstudio.core.errors import WeightsError
+    from voxstudio.models.engine import VoxelEngine
+    from voxstudio.training.gan_task import GANTaskOptions, build_task
+
+    data = _toy_set()
+
+    def options() -> GANTaskOptions:
+        return GANTaskOptions(base_channels=4, latent_dim=16, train=GANTrainConfig(
+            eval_per_class=0, posterior_prior_after=1, direction_samples=32, calibration_samples=0,
+            preview_every=0, prior_refit_per_class=8))
+
+    first = build_task(data, None, out_dir=tmp_path, options=options())
+    x, y = torch.from_numpy(data.voxels[:8]).float(), torch.from_numpy(data.labels[:8])
+    for step in range(2):
+        first.train_step(x, y, step)
+    first.export_weights(tmp_path / "w")
+    engine = VoxelEngine.load(tmp_path / "w", device="cpu")
+
+    tuned = build_task(data, None, out_dir=tmp_path / "ft", options=options(), init_weights=tmp_path / "w" / "gan")
+    assert tuned.train_cfg.kl_warmup_steps == 0 and tuned.train_cfg.posterior_prior_after == 0
+    assert not hasattr(tuned.ema, "latent_mean")  # the baked affine is refitted at the next export
+    e = np.random.default_rng(0).standard_normal((2, 16)).astype(np.float32)
+    ids = np.array([0, 1])
+    decoder_z = engine._generator.decoder_latent(torch.from_numpy(e), torch.from_numpy(ids))
+    np.testing.assert_allclose(tuned.ema.sample(decoder_z, torch.from_numpy(ids)).numpy(),
+                               engine.generate(e, ids), atol=1e-5)
+    before = {k: v.clone() for k, v in tuned.generator.state_dict().items()}
+    tuned.train_step(x, y, 0)
+    assert any(not torch.equal(before[k], v) for k, v in tuned.generator.state_dict().items())
+    tuned.export_weights(tmp_path / "w2")
+    assert json.loads((tmp_path / "w2" / "gan.json").read_text())["init_weights"] == str(tmp_path / "w" / "gan")
+
+    wider = GANTaskOptions(base_channels=8, latent_dim=16, train=GANTrainConfig(eval_per_class=0))
+    with pytest.raises(WeightsError, match="another generator architecture"):
+        build_task(data, None, out_dir=tmp_path / "x", options=wider, init_weights=tmp_path / "w" / "gan")
+
+
+def test_cli_gan_option_errors_are_messages(tmp_path, capsys) -> None:
+    from voxstudio.cli import main
+
+    args = ["train", "gan", "--data", str(tmp_path), "--out", str(tmp_path / "r")]
+    assert main([*args, "--gan-option", "nope"]) == 2
+    assert "KEY=VALUE" in capsys.readouterr().err
+    assert main([*args, "--gan-option", "thinweight=4"]) == 2
+    assert "unknown GAN training option" in capsys.readouterr().err
+    assert main(["train", "capsnet", "--data", str(tmp_path), "--out", str(tmp_path / "r"),
+                 "--gan-option", "thin_weight=4"]) == 2
+    assert "for gan training" in capsys.readouterr().err

@@ -43,7 +43,8 @@ def register(subparsers: argparse._SubParsersAction) -> None:
                         help="log.csv row every STEPS steps (default: 10)")
     parser.add_argument("--no-progress", action="store_true", help="no progress bar (for log files)")
     parser.add_argument("--init-weights", type=Path, default=None, metavar="STEM",
-                        help="classifiers: start from these trained weights (e.g. runs/capsnet/capsnet)")
+                        help="start from these trained weights (e.g. runs/capsnet/capsnet; gan: fine-tune an "
+                        "exported generator and its encoder, e.g. weights/gan, with a fresh critic)")
     parser.add_argument("--decoder-only", action="store_true",
                         help="capsnet with --init-weights: freeze the classifier and refit only the "
                         "reconstruction decoder (sharper shapes for the pose explorer, same predictions)")
@@ -56,6 +57,9 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     parser.add_argument("--discriminator", choices=("conv", "capsule"), default="conv",
                         help="gan: the critic, a spectral-norm CNN with a projection head (conv, default) or a "
                         "3D capsule network with dynamic routing (capsule)")
+    parser.add_argument("--gan-option", action="append", default=[], metavar="KEY=VALUE",
+                        help="gan: set a training hyper-parameter (GANTrainConfig field, e.g. thin_weight=4 or "
+                        "kl_weight=0.5); repeatable; recorded in gan.json")
     add_runtime_options(parser)
     parser.set_defaults(handler=run)
 
@@ -67,9 +71,27 @@ def run(args: argparse.Namespace) -> int:
     from voxstudio.training.loop import fit
 
     apply_runtime_options(args)
-    if args.model == "gan" and (args.init_weights or args.decoder_only):
-        print("voxstudio: error: --init-weights / --decoder-only are for the classifiers", file=sys.stderr)
+    if args.model == "gan" and args.decoder_only:
+        print("voxstudio: error: --decoder-only is for the capsule classifier", file=sys.stderr)
         return 2
+    if args.gan_option and args.model != "gan":
+        print("voxstudio: error: --gan-option is for gan training", file=sys.stderr)
+        return 2
+    overrides = {}
+    for item in args.gan_option:
+        key, sep, value = item.partition("=")
+        if not sep or not key.strip():
+            print(f"voxstudio: error: --gan-option needs KEY=VALUE, got {item!r}", file=sys.stderr)
+            return 2
+        overrides[key.strip()] = value.strip()
+    if overrides:
+        from voxstudio.training.gan_task import GANTrainConfig, train_config_with
+
+        try:
+            train_config_with(GANTrainConfig(), overrides)
+        except ValueError as error:
+            print(f"voxstudio: error: {error}", file=sys.stderr)
+            return 2
     if args.decoder_only and (args.model != "capsnet" or args.init_weights is None):
         print("voxstudio: error: --decoder-only needs capsnet and --init-weights", file=sys.stderr)
         return 2
@@ -86,7 +108,7 @@ def run(args: argparse.Namespace) -> int:
     try:
         if args.model == "gan":
             task = module.build_task(train_set, test_set, out_dir=args.out, discriminator=args.discriminator,
-                                     **options)
+                                     init_weights=args.init_weights, overrides=overrides, **options)
         else:
             outliers = 0 if args.decoder_only else int(round(max(0.0, args.outliers) * len(train_set.labels)))
             task = module.build_task(args.model, train_set, test_set, metadata=_data_facts(args.data),

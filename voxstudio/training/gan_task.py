@@ -40,6 +40,7 @@ import numpy as np
 import torch
 from torch import Tensor, nn
 
+from voxstudio.core.errors import WeightsError
 from voxstudio.core.iou import batch_iou
 from voxstudio.core.previews import save_sample_grid
 from voxstudio.models.gan import (
@@ -55,7 +56,15 @@ from voxstudio.models.gan import (
     update_ema,
 )
 from voxstudio.models.latent import compute_directions
-from voxstudio.models.weights import DIRECTIONS_KEY, ENCODER_PREFIX, GAN_STEM, SCALES_KEY, save_weights
+from voxstudio.models.weights import (
+    DIRECTIONS_KEY,
+    ENCODER_PREFIX,
+    GAN_STEM,
+    SCALES_KEY,
+    load_into,
+    load_weights,
+    save_weights,
+)
 from voxstudio.training.gan_metrics import evaluate_generator
 
 if TYPE_CHECKING:
@@ -93,6 +102,11 @@ class GANTrainConfig:
     # the shapes that could be there, so thin, uncertain parts (legs, posts,
     # stands) stay above 0.5 instead of fading into floating fragments.
     pos_weight: float = 3.0
+    # Occupied voxels of thin parts (those a 3x3x3 morphological opening removes: legs,
+    # posts, slats, one-voxel panels) weigh this much more again. A uniform pos_weight
+    # also thickens bulky parts; this targets the parts whose loss splits a shape into
+    # pieces (a chair seat floating over its legs). 0 = off.
+    thin_weight: float = 0.0
     # One Gaussian per class for the ex-post latent density (else one for all).
     class_prior: bool = True
     prior_refit_every: int = 480  # refit the per-class Gaussians on encoded training shapes every N steps
@@ -109,6 +123,20 @@ class GANTrainConfig:
 
     def to_dict(self) -> dict[str, Any]:
         return dict(self.__dict__)
+
+
+def thin_parts(occupancy: Tensor) -> Tensor:
+    """1.0 where ``(B, R, R, R)`` occupancy is thin: occupied voxels a 3x3x3 opening removes.
+
+    Opening (erosion then dilation) keeps every voxel of a part at least three
+    voxels thick in all directions; what it removes are legs, posts, rails and
+    one-voxel panels: the parts whose loss breaks a shape apart. Max-pooling
+    does both steps, so this costs two pooling passes on the batch.
+    """
+    occ = occupancy.unsqueeze(1).float()
+    eroded = -nn.functional.max_pool3d(-occ, 3, stride=1, padding=1)
+    opened = nn.functional.max_pool3d(eroded, 3, stride=1, padding=1)
+    return (occ - opened).clamp_(min=0.0).squeeze(1)
 
 
 def translate_xy(x: Tensor, max_shift: int, generator: torch.Generator | None = None) -> Tensor:
@@ -179,6 +207,7 @@ class GANTask:
         self._class_prior_step = -1  # step of the last refit (-1: never)
         self.epochs_done = 0
         self.steps_done = 0
+        self.init_weights: str | None = None  # set by start_from(): the weights this run fine-tunes
         self._started = time.time()
         fixed = torch.Generator().manual_seed(1234)
         self._fixed_z = torch.randn(t.samples_per_class, self.arch.latent_dim, generator=fixed)
@@ -212,6 +241,36 @@ class GANTask:
             self.class_mean = state["class_mean"].float().cpu()
             self.class_chol = state["class_chol"].float().cpu()
             self._class_prior_step = int(state["class_prior_step"])
+
+    def start_from(self, stem: str | Path) -> None:
+        """Fine-tune exported weights: generator (and its EMA) and encoder from ``stem``, a fresh critic.
+
+        Training samples decoder latents itself, so the per-class latent affine baked into
+        the exported generator is dropped (the next export fits and bakes a new one), as
+        are the slider directions. The encoder is trained already, so the KL warm-up and
+        the switch to posterior sampling happen at step 0 instead of later.
+        """
+        state, config = load_weights(stem)
+        try:
+            saved = GANConfig.from_dict(config["architecture"]).to_dict()
+        except (KeyError, TypeError, ValueError) as error:
+            raise WeightsError(stem, f"generator config is incomplete or invalid ({error})") from error
+        ours = self.arch.to_dict()
+        differs = sorted(k for k in ours if k != "discriminator" and saved.get(k) != ours[k])
+        if differs:
+            raise WeightsError(stem, "these weights are for another generator architecture or data set "
+                               f"({', '.join(f'{k}: {saved.get(k)} here {ours[k]}' for k in differs)})")
+        for key in (DIRECTIONS_KEY, SCALES_KEY, "latent_mean", "latent_transform"):
+            state.pop(key, None)
+        encoder_state = {k[len(ENCODER_PREFIX):]: state.pop(k) for k in list(state) if k.startswith(ENCODER_PREFIX)}
+        if self.encoder is None or not encoder_state:
+            raise WeightsError(stem, "fine-tuning needs generator weights saved with their encoder")
+        load_into(_unwrap(self.generator), state, stem)
+        load_into(self.ema, state, stem)
+        load_into(_unwrap(self.encoder), encoder_state, stem)
+        self.train_cfg.kl_warmup_steps = 0
+        self.train_cfg.posterior_prior_after = 0
+        self.init_weights = str(stem)
 
     def _class_prior_active(self, step: int) -> bool:
         return self.train_cfg.class_prior and self._posterior_sampling(step) and self.train_set is not None
@@ -305,7 +364,11 @@ class GANTask:
                 logits = logits.float()
                 recon_logits, fake_logits = logits[:b], logits[b:]
                 pos_weight = None if t.pos_weight == 1.0 else torch.tensor(t.pos_weight, device=logits.device)
-                recon = nn.functional.binary_cross_entropy_with_logits(recon_logits, real, pos_weight=pos_weight)
+                # The thin-part bonus is given as an element weight on top of pos_weight:
+                # an occupied thin voxel then weighs pos_weight + thin_weight, others as before.
+                weight = None if t.thin_weight <= 0 else 1.0 + (t.thin_weight / t.pos_weight) * thin_parts(real)
+                recon = nn.functional.binary_cross_entropy_with_logits(recon_logits, real, weight=weight,
+                                                                       pos_weight=pos_weight)
                 kl = kl_divergence(mu, logvar) / real[0].numel()
                 with torch.no_grad():
                     recon_iou = batch_iou(recon_logits > 0, real > 0.5)
@@ -448,6 +511,7 @@ class GANTask:
             "epochs": self.epochs_done,
             "steps": self.steps_done,
             "training": self.train_cfg.to_dict(),
+            **({"init_weights": self.init_weights} if self.init_weights else {}),
             "metrics": self.last_metrics,
             "parameters": {
                 "generator": sum(p.numel() for p in self.ema.parameters()),
@@ -539,10 +603,15 @@ def build_task(
     seed: int = 0,
     options: GANTaskOptions | None = None,
     discriminator: str | None = None,
+    init_weights: str | Path | None = None,
+    overrides: dict[str, str] | None = None,
 ) -> GANTask:
     """The task ``voxstudio train gan`` runs (seeded first so initial weights repeat).
 
-    ``discriminator`` ("conv" or "capsule") overrides ``options.discriminator``.
+    ``discriminator`` ("conv" or "capsule") overrides ``options.discriminator``;
+    ``init_weights`` (a weights stem) fine-tunes an exported generator
+    (:meth:`GANTask.start_from`); ``overrides`` sets :class:`GANTrainConfig` fields
+    from text (``{"thin_weight": "4"}``, the CLI's ``--gan-option``).
 
     ``lr`` sets the generator/encoder rate and scales the discriminator's with it
     (keeping the default D/G ratio).
@@ -550,6 +619,8 @@ def build_task(
     options = options or GANTaskOptions()
     if discriminator is not None:
         options.discriminator = discriminator
+    if overrides:
+        options.train = train_config_with(options.train, overrides)
     if lr is not None:
         ratio = options.train.lr_d / options.train.lr_g
         options.train.lr_g, options.train.lr_d = float(lr), float(lr) * ratio
@@ -568,7 +639,36 @@ def build_task(
     task = make_task(train_set, torch.device("cpu"), run_dir=out_dir, reference=test_set, options=options,
                      data_info=data_info)
     task.train_set = train_set
+    if init_weights is not None:
+        task.start_from(init_weights)
     return task
+
+
+def train_config_with(config: GANTrainConfig, overrides: dict[str, str]) -> GANTrainConfig:
+    """A copy of ``config`` with fields set from text, each parsed as its field's type.
+
+    ``ValueError`` names an unknown field (listing the known ones) or a value
+    that does not parse, so a typo in ``--gan-option`` never trains silently
+    with the default.
+    """
+    result = copy.deepcopy(config)
+    fields = {name: type(getattr(config, name)) for name in config.__dataclass_fields__}
+    for name, text in overrides.items():
+        if name not in fields:
+            raise ValueError(f"unknown GAN training option {name!r}; known: {', '.join(sorted(fields))}")
+        kind = fields[name]
+        try:
+            if kind is bool:
+                lowered = text.strip().lower()
+                if lowered not in ("true", "false", "1", "0", "yes", "no", "on", "off"):
+                    raise ValueError(text)
+                value: Any = lowered in ("true", "1", "yes", "on")
+            else:
+                value = kind(text)
+        except ValueError:
+            raise ValueError(f"GAN training option {name} needs a {kind.__name__}, got {text!r}") from None
+        setattr(result, name, value)
+    return result
 
 
 def evaluate_weights(
