@@ -15,7 +15,7 @@ from typing import Any
 import numpy as np
 import pytest
 
-HEAVY = ("torch", "pyvista", "pyvistaqt", "vtkmodules", "matplotlib")
+HEAVY = ("torch", "pyvista", "pyvistaqt", "vtkmodules", "matplotlib", "scipy")
 
 
 def test_gui_modules_import_no_heavy_library() -> None:
@@ -26,6 +26,26 @@ def test_gui_modules_import_no_heavy_library() -> None:
     )
     done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120, check=True)
     assert done.stdout.strip() == "[]", f"imported before the window: {done.stdout.strip()}"
+
+
+def test_first_shape_path_imports_no_scipy() -> None:
+    """Loading the shipped engine, generating and meshing the first shape need no scipy (~0.3 s).
+
+    The readers, the export and the clean-up import scipy where they use it; the first
+    shape after start-up (GIL-serialised beside torch and pyvista) does not pay for it.
+    """
+    code = (
+        "import sys\n"
+        "import voxstudio.gui.main_window, voxstudio.gui.worker, voxstudio.gui.surface\n"
+        "from voxstudio.gui.requests import ViewParams\n"
+        "from voxstudio.models.engine import VoxelEngine\n"
+        "engine = VoxelEngine.load(device='cpu')\n"
+        "grid = engine.generate(engine.latent_for_seed(0), 0)\n"
+        "poly = voxstudio.gui.surface.grid_to_polydata(grid, ViewParams())\n"
+        "print(poly.n_cells > 0, 'scipy' in sys.modules)\n"
+    )
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=180, check=True)
+    assert done.stdout.split() == ["True", "False"], done.stdout + done.stderr[-2000:]
 
 
 @pytest.fixture

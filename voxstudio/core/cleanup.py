@@ -11,7 +11,6 @@ lives in the core beside ``largest_component`` (the export's "keep the main piec
 from __future__ import annotations
 
 import numpy as np
-from scipy import ndimage
 
 from voxstudio.core.grid import largest_component
 
@@ -26,6 +25,8 @@ def fill_pinholes(occupancy: np.ndarray, max_voxels: int = PINHOLE_MAX_VOXELS) -
     the grid's border and is that small is a pinhole. Larger cavities (the inside
     of a closed box) are left alone.
     """
+    from scipy import ndimage  # here, not at import: the GUI imports this module at start-up (~0.3 s)
+
     occ = np.asarray(occupancy, dtype=bool)
     labels, count = ndimage.label(~occ)
     if count == 0:

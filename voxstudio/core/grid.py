@@ -11,7 +11,9 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 import numpy as np
-from scipy import ndimage
+
+# scipy.ndimage is imported in the two functions that use it: importing scipy costs ~0.3 s of
+# CPU, and this module is on the GUI's start-up path (export, meshing) where neither is needed.
 
 __all__ = ["bounding_box", "fill_interior", "largest_component", "normalise", "resize", "resize_to_shape", "to_occupancy"]
 
@@ -119,6 +121,8 @@ def fill_interior(grid: np.ndarray) -> np.ndarray:
     Uses :func:`scipy.ndimage.binary_fill_holes`, which fills background not
     6-connected to the outside; open shapes (a cup) are left as they are.
     """
+    from scipy import ndimage
+
     return ndimage.binary_fill_holes(np.asarray(grid).astype(bool, copy=False))
 
 
@@ -141,6 +145,8 @@ def largest_component(occupancy: np.ndarray) -> np.ndarray:
     only diagonally keeps the leg. A grid with at most one piece is returned as a
     copy; ties go to the piece with the lowest label (found first in x, y, z order).
     """
+    from scipy import ndimage
+
     occ = np.asarray(occupancy, dtype=bool)
     labels, count = ndimage.label(occ, structure=np.ones((3, 3, 3), dtype=bool))
     if count <= 1:

@@ -35,8 +35,6 @@ from typing import Literal
 from urllib.parse import unquote
 
 import numpy as np
-from scipy import sparse
-from scipy.sparse import csgraph
 
 from voxstudio.core.errors import VoxelFileError
 from voxstudio.core.grid import fill_interior
@@ -466,6 +464,9 @@ def _closed_faces(vertices: np.ndarray, faces: np.ndarray) -> tuple[np.ndarray, 
     enclosed volume (divergence theorem). Vertices are merged by exact position
     first, because many files duplicate vertices per face.
     """
+    from scipy import sparse  # here, not at import: the GUI imports the readers at start-up (scipy ~0.3 s)
+    from scipy.sparse import csgraph
+
     merged = _same_position_ids(vertices)
     f = merged[faces]
     count = int(merged.max()) + 1
