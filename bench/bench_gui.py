@@ -11,7 +11,10 @@ uses a random-init engine (no shipped 64^3 weights). For each resolution it prin
 * updates/s: the slider is moved on every event-loop turn for N seconds (a fast
   drag), counting frames actually rendered; latest-wins drops the stale requests;
 * stage medians (generate, mesh on the worker; upload+render on the GUI thread);
-* the same drag with the actor re-added each frame instead of updated in place.
+* the same drag with the actor re-added each frame instead of updated in place;
+* draft frames A/B: drags (A B B A) and single moves with the viewport's draft
+  frames during a drag (``gui/drag_draft.py``, the app's default) and without
+  (every frame at full quality).
 """
 
 from __future__ import annotations
@@ -153,10 +156,18 @@ def bench(resolution: int, seconds: float, trials: int, use_weights: bool) -> di
         mesh_ms.append(result.mesh_ms)
 
     window.shapeShown.connect(record)
+    drafts = window.shapes.drafts
+    draft_frames = [0]
+
+    def count_draft(_ms: float) -> None:
+        draft_frames[0] += window.viewport.draft
+
+    window.viewport.frameRendered.connect(count_draft)
     generated0 = stats["generate"]
     rate, frames, requests, draws, uploads, cpu_ms = _drag(app, window, seconds)
     generated = stats["generate"] - generated0
     window.shapeShown.disconnect(record)
+    window.viewport.frameRendered.disconnect(count_draft)
 
     window.viewport.in_place = False
     rate_readd, _, _, draws_readd, uploads_readd, _ = _drag(app, window, seconds)
@@ -173,6 +184,20 @@ def bench(resolution: int, seconds: float, trials: int, use_weights: bool) -> di
     plotter.opaque_frames = opaque
     (rate_opaque, render_opaque, cpu_ms_opaque), (rate_clear, render_clear, cpu_ms_clear) = (
         _combine(pair[True]), _combine(pair[False]))
+
+    # Draft frames during a drag (the app's default) against full quality throughout, A B B A.
+    drafted: dict[bool, list] = {True: [], False: []}
+    lat_ab: dict[bool, list[float]] = {True: [], False: []}
+    for flag in (True, False, False, True):
+        drafts.enabled = flag
+        drafts.settle()
+        _wait(app, lambda: False, 0.3)
+        drafted[flag].append(_drag(app, window, seconds / 2))
+        drafts.settle()
+        lat_ab[flag] += _latency(app, window, max(3, trials // 2))
+    drafts.enabled = True
+    (rate_draft, render_draft, cpu_ms_draft), (rate_full, render_full, cpu_ms_full) = (
+        _combine(drafted[True]), _combine(drafted[False]))
 
     cells = window.viewport.main_polydata.n_cells
     figures = {
@@ -202,13 +227,22 @@ def bench(resolution: int, seconds: float, trials: int, use_weights: bool) -> di
         "alpha_clear_updates_per_s": rate_clear,
         "alpha_clear_render_ms": render_clear,
         "alpha_clear_cpu_ms_per_frame": cpu_ms_clear,
+        "draft_frames": draft_frames[0],
+        "draft_updates_per_s": rate_draft,
+        "draft_render_ms": render_draft,
+        "draft_cpu_ms_per_frame": cpu_ms_draft,
+        "draft_latency_median_ms": statistics.median(lat_ab[True]),
+        "full_updates_per_s": rate_full,
+        "full_render_ms": render_full,
+        "full_cpu_ms_per_frame": cpu_ms_full,
+        "full_latency_median_ms": statistics.median(lat_ab[False]),
     }
     f = figures
     print(f"\n== {resolution}^3 ({source}), window 1280x800, {cells} triangles in the last frame ==")
     print(f"latency slider->frame : median {f['latency_median_ms']:7.1f} ms   p95 {f['latency_p95_ms']:7.1f} ms"
           f"   ({trials} single moves)")
     print(f"drag updates/s        : {rate:7.1f} frames/s   ({frames} frames for {requests} slider moves, "
-          f"{generated} generations; the rest coalesced)")
+          f"{generated} generations; the rest coalesced; {draft_frames[0]} draft frames)")
     print(f"stage medians         : generate {f['generate_ms']:6.1f} ms   mesh {f['mesh_ms']:6.1f} ms"
           f"   upload {f['upload_ms']:6.2f} ms   render {f['render_ms']:6.1f} ms")
     print(f"re-adding the actor   : {rate_readd:7.1f} frames/s, upload {f['readd_upload_ms']:6.2f} ms, "
@@ -217,6 +251,10 @@ def bench(resolution: int, seconds: float, trials: int, use_weights: bool) -> di
     print(f"blit A/B (A B B A)    : viewport's {rate_opaque:5.1f} frames/s, render {render_opaque:5.1f} ms, "
           f"CPU {cpu_ms_opaque:5.1f} ms/frame;  pyvistaqt's alpha clear {rate_clear:5.1f} frames/s, "
           f"render {render_clear:5.1f} ms, CPU {cpu_ms_clear:5.1f} ms/frame")
+    print(f"drafts A/B (A B B A)  : draft frames {rate_draft:5.1f} frames/s, render {render_draft:5.1f} ms, "
+          f"CPU {cpu_ms_draft:5.1f} ms/frame, latency {f['draft_latency_median_ms']:5.1f} ms;  full quality "
+          f"{rate_full:5.1f} frames/s, render {render_full:5.1f} ms, CPU {cpu_ms_full:5.1f} ms/frame, "
+          f"latency {f['full_latency_median_ms']:5.1f} ms")
     window.close()
     return figures
 
@@ -257,6 +295,18 @@ def run(quick: bool = False) -> list:
                    runs=f["frames"], reference="pyvistaqt blit with alpha clear",
                    reference_value=f["alpha_clear_cpu_ms_per_frame"], params=params),
         ]
+        if "draft_updates_per_s" in f:
+            results += [
+                Result(GUI, f"slider drag {r}^3, draft frames (A/B)", f["draft_updates_per_s"], "frames/s",
+                       runs=f["frames"], reference="full quality every frame", reference_value=f["full_updates_per_s"],
+                       note="drags in the order A B B A", params=params),
+                Result(GUI, f"CPU time per frame shown {r}^3, draft frames (A/B)", f["draft_cpu_ms_per_frame"], "ms",
+                       runs=f["frames"], reference="full quality every frame",
+                       reference_value=f["full_cpu_ms_per_frame"], params=params),
+                Result(GUI, f"slider->frame latency {r}^3 (median), draft frames (A/B)",
+                       f["draft_latency_median_ms"], "ms", runs=f["trials"], reference="full quality every frame",
+                       reference_value=f["full_latency_median_ms"], params=params),
+            ]
     return results
 
 

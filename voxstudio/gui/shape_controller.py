@@ -17,6 +17,7 @@ from pathlib import Path
 from PySide6.QtCore import QObject, Signal
 
 from voxstudio.gui.classify_panel import ClassifyPanel
+from voxstudio.gui.drag_draft import DraftDuringDrag
 from voxstudio.gui.export_dialog import OPEN_EXTENSIONS
 from voxstudio.gui.generate_panel import GeneratePanel
 from voxstudio.gui.requests import Failure, LoadFileRequest, ShapeRequest
@@ -43,6 +44,7 @@ class ShapeController(QObject):
         self.classify_panel = classify_panel
         self.viewport = viewport
         self._classify_when_shown: set[int] = set()  # seqs of opened / turned files: classified on arrival
+        self.drafts = DraftDuringDrag(viewport)  # draft frames while the parameters are dragged
 
         generate_panel.paramsChanged.connect(self.regenerate)
         classify_panel.upAxisChanged.connect(self.reopen_with_up_axis)
@@ -63,6 +65,7 @@ class ShapeController(QObject):
         request = ShapeRequest(self.session.next_seq(), "main", self.session.view,
                                generate=self.generate_panel.params(), label=self.generate_panel.describe())
         self.client.submit(CHANNEL_MAIN, request)
+        self.drafts.changed()
 
     def refresh_surfaces(self) -> None:
         """Re-mesh what is shown after a view change (surface kind, threshold)."""

@@ -13,6 +13,13 @@ the scene. Calling ``plotter.render()`` would render once immediately and then
 again in the paint it schedules, so every change here only asks for a repaint
 (``update()``): one render per frame, and several uploads between two paints
 collapse into a single frame.
+
+Draft frames: while the shape changes in quick succession (a slider drag, an
+animation), :meth:`Viewport.set_draft` has VTK render at :data:`DRAFT_SCALE` of the
+widget's pixels per axis; the blit into the widget scales the frame up. In software
+GL a frame's cost grows with its pixels, so a drag shows more frames; the still
+frame after the drag (``drag_draft.DraftDuringDrag``) and every screenshot are full
+quality.
 """
 
 from __future__ import annotations
@@ -41,6 +48,9 @@ DEFER_PLOTTER = False
 BACKGROUND_TOP = "#3a4150"
 BACKGROUND_BOTTOM = "#15171c"
 BACKGROUND_SOLID = "#262a32"  # software GL: one clear instead of a gradient pass
+# Fraction of the widget's device pixels per axis that VTK renders in a draft frame (a quarter
+# of the pixels): measured in bench_gui.py under llvmpipe, see docs/lean_and_fast.md.
+DRAFT_SCALE = 0.5
 HEIGHT_CMAP = "viridis"
 # Opaque, background-like colours instead of opacity: any translucent actor makes
 # VTK add an order-independent-transparency pass, which doubled the frame time
@@ -71,11 +81,31 @@ def _interactor_class() -> Any:
         """QtInteractor that ignores VTK's letter shortcuts and reports each painted frame."""
 
         painted = Signal(float)  # milliseconds spent rendering + blitting the frame
+        render_scale = 1.0  # fraction of the widget's device pixels per axis VTK renders (drafts)
 
         def paintGL(self) -> None:  # noqa: N802 - Qt override
             start = time.perf_counter()
             super().paintGL()
             self.painted.emit((time.perf_counter() - start) * 1000.0)
+
+        def resizeGL(self, w: int, h: int) -> None:  # noqa: N802 - Qt override
+            super().resizeGL(w, h)  # VTK's size = the widget's device pixels
+            if self.render_scale != 1.0:
+                self.apply_render_scale()
+
+        def apply_render_scale(self) -> None:
+            """Size VTK's frame to ``render_scale`` of the widget (the blit scales it back up).
+
+            The DPI is scaled alike so that captions keep their size relative to the view.
+            The interactor keeps the full size: mouse coordinates stay the widget's.
+            """
+            rw = self._RenderWindow
+            if rw is None:
+                return
+            dpr = self.devicePixelRatioF()
+            scale = self.render_scale
+            rw.SetSize(max(1, round(self.width() * dpr * scale)), max(1, round(self.height() * dpr * scale)))
+            rw.SetDPI(max(1, round(72 * dpr * scale)))
 
         def _blit(self, target_id: int, rect: Any) -> None:
             """pyvistaqt's blit of VTK's frame into the widget, minus its alpha clear.
@@ -254,6 +284,8 @@ class Viewport(QWidget):
         self.frames = 0  # frames painted so far
         self.last_frame_ms = 0.0
         self.upload_ms: deque[float] = deque(maxlen=1000)  # show_mesh costs (benchmark)
+        self._draft = False
+        self.last_frame_size = (0, 0)  # pixels VTK rendered for the last painted frame (drafts: fewer)
         self._resolution = 32
         self._split = False
         self._colour_mode = "height"
@@ -403,6 +435,28 @@ class Viewport(QWidget):
         if self.plotter is not None:
             self.plotter.update()
 
+    # -- draft frames (drags) ----------------------------------------------------------
+    @property
+    def draft(self) -> bool:
+        """Whether frames are rendered as drafts (see :meth:`set_draft`)."""
+        return self._draft
+
+    def set_draft(self, on: bool) -> None:
+        """Render at :data:`DRAFT_SCALE` of the pixels per axis (True) or at full quality (False).
+
+        Why: under software GL (llvmpipe) a frame's cost grows with its pixels, and during
+        a drag the next frame matters more than this one's sharpness. Leaving draft mode
+        schedules a full-quality frame of what is shown.
+        """
+        on = bool(on)
+        if on == self._draft:
+            return
+        self._draft = on
+        if self.plotter is not None:
+            self.plotter.render_scale = DRAFT_SCALE if on else 1.0
+            self.plotter.apply_render_scale()
+            self.request_frame()
+
     def _on_painted(self, ms: float) -> None:
         if self._auto_msaa:
             self._auto_msaa = False
@@ -416,6 +470,8 @@ class Viewport(QWidget):
             self.request_frame()
         self.frames += 1
         self.last_frame_ms = ms
+        width, height = self.plotter.ren_win.GetSize()
+        self.last_frame_size = (int(width), int(height))
         self.frameRendered.emit(ms)
 
     def clear(self, target: str = "main") -> None:
@@ -568,8 +624,9 @@ class Viewport(QWidget):
 
     # -- images -------------------------------------------------------------------------
     def render_image(self) -> np.ndarray:
-        """(H, W, 3) uint8 image of the current view (for window screenshots)."""
+        """(H, W, 3) uint8 image of the current view (for window screenshots), never a draft."""
         self.build_plotter()
+        self.set_draft(False)
         self.plotter.render()
         return np.asarray(self.plotter.screenshot(return_img=True))
 
