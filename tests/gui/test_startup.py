@@ -48,6 +48,72 @@ def test_first_shape_path_imports_no_scipy() -> None:
     assert done.stdout.split() == ["True", "False"], done.stdout + done.stderr[-2000:]
 
 
+@pytest.mark.skipif(not sys.platform.startswith("linux"), reason="the preload is Linux-only (a no-op elsewhere)")
+def test_torch_preload_loads_the_library_without_importing_torch() -> None:
+    """The preload maps libtorch_cpu without running torch's Python code; ``import torch`` then works."""
+    code = (
+        "import sys\n"
+        "from voxstudio.gui import native_preload\n"
+        "loaded = native_preload.preload_torch_libraries()\n"
+        "maps = open('/proc/self/maps').read()\n"
+        "print([p.name for p in loaded], 'torch' in sys.modules, 'libtorch_cpu.so' in maps)\n"
+        "import torch\n"
+        "print(float(torch.ones(3).sum()))\n"
+    )
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=180, check=True)
+    assert done.stdout.splitlines() == ["['libtorch_cpu.so'] False True", "3.0"], done.stdout + done.stderr[-2000:]
+
+
+def test_torch_preload_does_nothing_once_torch_is_imported() -> None:
+    import torch  # noqa: F401 - the state under test
+
+    from voxstudio.gui import native_preload
+
+    assert native_preload.preload_torch_libraries() == []
+
+
+def test_engine_factory_waits_for_the_preload() -> None:
+    """The worker's factory runs only after the preload thread has finished."""
+    import threading
+
+    from voxstudio.gui.app import after_thread
+
+    release, finished = threading.Event(), threading.Event()
+
+    def preload() -> None:
+        release.wait(10)
+        finished.set()
+
+    thread = threading.Thread(target=preload)
+    thread.start()
+    factory = after_thread(thread, finished.is_set)
+    results: list[bool] = []
+    runner = threading.Thread(target=lambda: results.append(factory()))
+    runner.start()
+    runner.join(0.2)
+    assert runner.is_alive() and not results  # still waiting for the preload
+    release.set()
+    runner.join(10)
+    assert results == [True]
+
+
+def test_call_when_finished_runs_on_the_gui_thread_after_the_thread(qtbot: Any) -> None:
+    import threading
+
+    from voxstudio.gui.app import call_when_finished
+
+    release = threading.Event()
+    thread = threading.Thread(target=lambda: release.wait(10))
+    thread.start()
+    calls: list[threading.Thread] = []
+    call_when_finished(thread, lambda: calls.append(threading.current_thread()))
+    qtbot.wait(100)
+    assert calls == []
+    release.set()
+    qtbot.waitUntil(lambda: calls != [], timeout=5_000)
+    assert calls == [threading.main_thread()]
+
+
 @pytest.fixture
 def deferred() -> Iterator[None]:
     from voxstudio.gui import viewport

@@ -9,7 +9,8 @@ from __future__ import annotations
 import argparse
 import contextlib
 import sys
-from collections.abc import Sequence
+import threading
+from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any, NoReturn, cast
 
@@ -52,12 +53,33 @@ def engine_factory_for(args: argparse.Namespace) -> Any:
     return factory
 
 
+def after_thread(thread: threading.Thread, factory: Callable[[], Any]) -> Callable[[], Any]:
+    """``factory`` run once ``thread`` has finished (the wait, on the worker, holds no GIL)."""
+
+    def waiting() -> Any:
+        thread.join()
+        return factory()
+
+    return waiting
+
+
+def call_when_finished(thread: threading.Thread, callback: Callable[[], object], poll_ms: int = 10) -> None:
+    """Run ``callback`` on the GUI thread once ``thread`` has finished (polled by a timer, never blocking)."""
+    from PySide6.QtCore import QTimer
+
+    if thread.is_alive():
+        QTimer.singleShot(poll_ms, lambda: call_when_finished(thread, callback, poll_ms))
+    else:
+        callback()
+
+
 def launch(args: argparse.Namespace, qt_argv: Sequence[str]) -> int:
     """Open the window for parsed ``args`` and run the event loop."""
     from PySide6.QtWidgets import QApplication
 
     from voxstudio.gui import viewport
     from voxstudio.gui.main_window import MainWindow, app_icon
+    from voxstudio.gui.native_preload import start_torch_preload
     from voxstudio.gui.settings import APPLICATION, ORGANISATION
 
     app = cast(QApplication, QApplication.instance()) or QApplication(list(qt_argv))  # a QApplication if any
@@ -65,12 +87,17 @@ def launch(args: argparse.Namespace, qt_argv: Sequence[str]) -> int:
     app.setApplicationName(APPLICATION)
     app.setApplicationDisplayName("VoxStudio")
     app.setWindowIcon(app_icon())
+    # torch's C++ library loads on the second core while this thread builds the window
+    # (native_preload). Started after the platform plugin is in: the dynamic loader's lock
+    # would make this thread wait. The worker and the 3D view's import wait for it (without
+    # the GIL), instead of blocking on that lock while holding the GIL.
+    preload = start_torch_preload()
     # Window first: the model loads on the worker and the 3D view's libraries (pyvista,
     # VTK, matplotlib: ~0.9 s of imports) on a helper thread, both behind a visible window.
     viewport.DEFER_PLOTTER = True
-    window = MainWindow(engine_factory=engine_factory_for(args))
+    window = MainWindow(engine_factory=after_thread(preload, engine_factory_for(args)))
     window.show()
-    window.viewport.build_plotter_soon()
+    call_when_finished(preload, window.viewport.build_plotter_soon)
     trim_memory_after_first_frame(window)
     if getattr(args, "startup_report", None) is not None:
         _report_startup_then_quit(app, window, args.startup_report)
