@@ -114,6 +114,41 @@ def test_call_when_finished_runs_on_the_gui_thread_after_the_thread(qtbot: Any) 
     assert calls == [threading.main_thread()]
 
 
+def test_file_reader_starts_after_the_first_frame_not_at_engine_load(
+    qtbot: Any, make_window: Callable[..., Any], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The reader child's start-up (~0.3 s CPU) no longer competes with the first shape."""
+    from gui_helpers import shared_engine
+
+    from voxstudio.gui.file_loader import FileLoader
+    from voxstudio.gui.requests import LoadEngineRequest
+    from voxstudio.gui.worker import EngineClient
+
+    client = EngineClient()
+    client.worker.files = FileLoader()  # its own, unstarted reader
+    loaded: list[object] = []
+    client.engineLoaded.connect(loaded.append)
+    try:
+        client.submit_unique("engine", LoadEngineRequest(shared_engine))
+        qtbot.waitUntil(lambda: loaded != [], timeout=120_000)
+        assert client.worker.files._pool is None  # loading the engine started no reader
+        submitted = client.pending.submitted
+        client.warm_up_files()
+        client.warm_up_files()  # once only
+        assert client.pending.submitted == submitted + 1
+        qtbot.waitUntil(lambda: client.worker.files._pool is not None, timeout=30_000)
+    finally:
+        client.shutdown()
+        client.worker.files.shutdown(terminate=True)
+
+    painted_before: list[int] = []
+    monkeypatch.setattr(EngineClient, "warm_up_files",
+                        lambda self: painted_before.append(self.parent().session.painted_seq()))
+    make_window()
+    qtbot.waitUntil(lambda: painted_before != [], timeout=30_000)
+    assert len(painted_before) == 1 and painted_before[0] >= 1  # asked for once, after a frame
+
+
 @pytest.fixture
 def deferred() -> Iterator[None]:
     from voxstudio.gui import viewport

@@ -199,6 +199,7 @@ class MainWindow(QMainWindow):
         # the window's own signals (app start-up check, benchmarks, tests)
         s.events.engine.connect(self._announce_engine)
         s.events.painted.connect(self.frameShown.emit)
+        s.events.painted.connect(self._after_first_frame)
         self.shapes.shapeShown.connect(lambda result, _fresh: self.shapeShown.emit(result))
         self.shapes.reconstructionShown.connect(self.reconstructionShown)
         self.classification.classified.connect(self.classified)
@@ -223,6 +224,11 @@ class MainWindow(QMainWindow):
         s.sync()
 
     # ================================================================== session -> window
+    def _after_first_frame(self, _seq: int) -> None:
+        """Once a shape is on screen: start the file reader (not before -- it competed with the first shape)."""
+        self.session.events.painted.disconnect(self._after_first_frame)
+        self.client.warm_up_files()
+
     def _announce_engine(self, state: EngineState) -> None:
         if state is EngineState.READY and self.session.engine_info is not None:
             self.engineReady.emit(self.session.engine_info)
