@@ -8,8 +8,11 @@ uses a random-init engine (no shipped 64^3 weights). For each resolution it prin
 
 * latency: one slider move at a time, time from the slider's valueChanged to the
   frame being rendered (generation + meshing + upload + render), median / p95;
-* updates/s: the slider is moved on every event-loop turn for N seconds (a fast
-  drag), counting frames actually rendered; latest-wins drops the stale requests;
+* updates/s: the slider is held down (as by the mouse) and moved on every
+  event-loop turn for N seconds (a fast drag), counting frames actually rendered;
+  latest-wins drops the stale requests;
+* CPU per frame shown, split by thread (GUI, engine worker, llvmpipe's rasteriser
+  threads, the rest) where ``/proc/self/task`` is readable;
 * stage medians (generate, mesh on the worker; upload+render on the GUI thread);
 * the same drag with the actor re-added each frame instead of updated in place;
 * draft frames A/B: drags (A B B A) and single moves with the viewport's draft
@@ -80,12 +83,36 @@ def _latency(app, window, trials: int) -> list[float]:
     return results
 
 
-def _drag(app, window, seconds: float) -> tuple[float, int, int, list[float], list[float], float]:
-    """Move a slider every event-loop turn.
+def thread_cpu_s() -> dict[str, float]:
+    """CPU seconds so far of each of this process's threads, by thread name (Linux; else empty)."""
+    tick = os.sysconf("SC_CLK_TCK") if hasattr(os, "sysconf") else 100
+    totals: dict[str, float] = {}
+    for task in Path("/proc/self/task").glob("*"):
+        try:
+            name = (task / "comm").read_text().strip()
+            fields = (task / "stat").read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        if task.name == str(os.getpid()):
+            name = "GUI"
+        elif name.startswith("llvmpipe"):
+            name = "llvmpipe"
+        elif name.startswith("voxstudio-engin"):  # the engine worker (names are cut at 15 characters)
+            name = "worker"
+        else:
+            name = "other"
+        totals[name] = totals.get(name, 0.0) + (int(fields[11]) + int(fields[12])) / tick
+    return totals
+
+
+def _drag(app, window, seconds: float, by_thread: dict[str, float] | None = None
+          ) -> tuple[float, int, int, list[float], list[float], float]:
+    """Hold a slider down (as the mouse does) and move it every event-loop turn.
 
     Returns (frames/s, frames, requests, render ms, upload ms, CPU ms per frame); the
     last is the process's CPU time (all threads: generation, meshing, rendering) per
     frame shown, which other programs' load on a shared machine hardly changes.
+    ``by_thread`` gets the CPU ms per frame of each thread group (:func:`thread_cpu_s`).
     """
     from PySide6.QtCore import QTimer
 
@@ -105,6 +132,8 @@ def _drag(app, window, seconds: float) -> tuple[float, int, int, list[float], li
     timer = QTimer()
     timer.setInterval(0)
     timer.timeout.connect(move)
+    slider.setSliderDown(True)
+    threads0 = thread_cpu_s()
     start = time.perf_counter()
     cpu0 = time.process_time()
     timer.start()
@@ -113,6 +142,10 @@ def _drag(app, window, seconds: float) -> tuple[float, int, int, list[float], li
     elapsed = time.perf_counter() - start
     cpu = time.process_time() - cpu0
     frames = window.viewport.frames - frames0
+    if by_thread is not None:
+        for name, total in thread_cpu_s().items():
+            by_thread[name] = 1000.0 * (total - threads0.get(name, 0.0)) / max(frames, 1)
+    slider.setSliderDown(False)  # the release records one history step
     window.viewport.frameRendered.disconnect(draws.append)
     return (frames / elapsed, frames, requests[0], draws, list(window.viewport.upload_ms),
             1000.0 * cpu / max(frames, 1))
@@ -156,15 +189,16 @@ def bench(resolution: int, seconds: float, trials: int, use_weights: bool) -> di
         mesh_ms.append(result.mesh_ms)
 
     window.shapeShown.connect(record)
-    drafts = window.shapes.drafts
+    drafts = getattr(window.shapes, "drafts", None)  # None: code before the draft frames (A/B runs)
     draft_frames = [0]
 
     def count_draft(_ms: float) -> None:
-        draft_frames[0] += window.viewport.draft
+        draft_frames[0] += bool(getattr(window.viewport, "draft", False))
 
     window.viewport.frameRendered.connect(count_draft)
     generated0 = stats["generate"]
-    rate, frames, requests, draws, uploads, cpu_ms = _drag(app, window, seconds)
+    by_thread: dict[str, float] = {}
+    rate, frames, requests, draws, uploads, cpu_ms = _drag(app, window, seconds, by_thread)
     generated = stats["generate"] - generated0
     window.shapeShown.disconnect(record)
     window.viewport.frameRendered.disconnect(count_draft)
@@ -188,16 +222,18 @@ def bench(resolution: int, seconds: float, trials: int, use_weights: bool) -> di
     # Draft frames during a drag (the app's default) against full quality throughout, A B B A.
     drafted: dict[bool, list] = {True: [], False: []}
     lat_ab: dict[bool, list[float]] = {True: [], False: []}
-    for flag in (True, False, False, True):
+    for flag in (True, False, False, True) if drafts is not None else ():
         drafts.enabled = flag
         drafts.settle()
         _wait(app, lambda: False, 0.3)
         drafted[flag].append(_drag(app, window, seconds / 2))
         drafts.settle()
         lat_ab[flag] += _latency(app, window, max(3, trials // 2))
-    drafts.enabled = True
+    if drafts is not None:
+        drafts.enabled = True
     (rate_draft, render_draft, cpu_ms_draft), (rate_full, render_full, cpu_ms_full) = (
-        _combine(drafted[True]), _combine(drafted[False]))
+        _combine(drafted[True]) if drafted[True] else (float("nan"),) * 3,
+        _combine(drafted[False]) if drafted[False] else (float("nan"),) * 3)
 
     cells = window.viewport.main_polydata.n_cells
     figures = {
@@ -231,11 +267,12 @@ def bench(resolution: int, seconds: float, trials: int, use_weights: bool) -> di
         "draft_updates_per_s": rate_draft,
         "draft_render_ms": render_draft,
         "draft_cpu_ms_per_frame": cpu_ms_draft,
-        "draft_latency_median_ms": statistics.median(lat_ab[True]),
+        "draft_latency_median_ms": statistics.median(lat_ab[True]) if lat_ab[True] else float("nan"),
         "full_updates_per_s": rate_full,
         "full_render_ms": render_full,
         "full_cpu_ms_per_frame": cpu_ms_full,
-        "full_latency_median_ms": statistics.median(lat_ab[False]),
+        "full_latency_median_ms": statistics.median(lat_ab[False]) if lat_ab[False] else float("nan"),
+        "cpu_ms_per_frame_by_thread": by_thread,
     }
     f = figures
     print(f"\n== {resolution}^3 ({source}), window 1280x800, {cells} triangles in the last frame ==")
@@ -247,14 +284,16 @@ def bench(resolution: int, seconds: float, trials: int, use_weights: bool) -> di
           f"   upload {f['upload_ms']:6.2f} ms   render {f['render_ms']:6.1f} ms")
     print(f"re-adding the actor   : {rate_readd:7.1f} frames/s, upload {f['readd_upload_ms']:6.2f} ms, "
           f"render {f['readd_render_ms']:6.1f} ms   (in place: {f['upload_ms']:6.2f} / {f['render_ms']:6.1f} ms)")
-    print(f"CPU per frame shown   : {cpu_ms:6.1f} ms (all threads)")
+    split = ", ".join(f"{name} {ms:.1f}" for name, ms in sorted(by_thread.items(), key=lambda kv: -kv[1]))
+    print(f"CPU per frame shown   : {cpu_ms:6.1f} ms (all threads{': ' + split if split else ''})")
     print(f"blit A/B (A B B A)    : viewport's {rate_opaque:5.1f} frames/s, render {render_opaque:5.1f} ms, "
           f"CPU {cpu_ms_opaque:5.1f} ms/frame;  pyvistaqt's alpha clear {rate_clear:5.1f} frames/s, "
           f"render {render_clear:5.1f} ms, CPU {cpu_ms_clear:5.1f} ms/frame")
-    print(f"drafts A/B (A B B A)  : draft frames {rate_draft:5.1f} frames/s, render {render_draft:5.1f} ms, "
-          f"CPU {cpu_ms_draft:5.1f} ms/frame, latency {f['draft_latency_median_ms']:5.1f} ms;  full quality "
-          f"{rate_full:5.1f} frames/s, render {render_full:5.1f} ms, CPU {cpu_ms_full:5.1f} ms/frame, "
-          f"latency {f['full_latency_median_ms']:5.1f} ms")
+    if drafts is not None:
+        print(f"drafts A/B (A B B A)  : draft frames {rate_draft:5.1f} frames/s, render {render_draft:5.1f} ms, "
+              f"CPU {cpu_ms_draft:5.1f} ms/frame, latency {f['draft_latency_median_ms']:5.1f} ms;  full quality "
+              f"{rate_full:5.1f} frames/s, render {render_full:5.1f} ms, CPU {cpu_ms_full:5.1f} ms/frame, "
+              f"latency {f['full_latency_median_ms']:5.1f} ms")
     window.close()
     return figures
 
@@ -295,7 +334,12 @@ def run(quick: bool = False) -> list:
                    runs=f["frames"], reference="pyvistaqt blit with alpha clear",
                    reference_value=f["alpha_clear_cpu_ms_per_frame"], params=params),
         ]
-        if "draft_updates_per_s" in f:
+        by_thread = f.get("cpu_ms_per_frame_by_thread") or {}
+        if by_thread:
+            split = ", ".join(f"{name} {ms:.1f}" for name, ms in sorted(by_thread.items(), key=lambda kv: -kv[1]))
+            results.append(Result(GUI, f"CPU time per frame shown {r}^3, by thread", sum(by_thread.values()), "ms",
+                                  runs=f["frames"], note=split, params=params))
+        if f.get("draft_updates_per_s") == f.get("draft_updates_per_s"):  # not NaN: the app has draft frames
             results += [
                 Result(GUI, f"slider drag {r}^3, draft frames (A/B)", f["draft_updates_per_s"], "frames/s",
                        runs=f["frames"], reference="full quality every frame", reference_value=f["full_updates_per_s"],
