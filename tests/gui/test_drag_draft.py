@@ -107,3 +107,12 @@ def test_a_fast_drag_generates_only_the_newest_parameters(qtbot: Any, window: An
     qtbot.waitUntil(lambda: window.painted_seq() >= window.latest_request_seq(), timeout=10_000)
     assert window.client.stats["generate"] - generated < 101
     assert window.current.generate == window.generate_panel.params()
+
+
+def test_a_change_while_the_mouse_holds_a_slider_is_a_drag_from_the_first_move(qtbot: Any, window: Any) -> None:
+    held = [True]
+    drafts = DraftDuringDrag(window.viewport, settle_ms=50, clock=lambda: 0.0, dragging=lambda: held[0])
+    drafts.changed()  # the first move of a mouse drag: no earlier change, yet a drag
+    assert window.viewport.draft
+    held[0] = False
+    qtbot.waitUntil(lambda: not window.viewport.draft, timeout=2_000)  # settled after 50 ms without a change
