@@ -337,6 +337,7 @@ class Viewport(QWidget):
             self.plotter.iren.add_observer("StartInteractionEvent", self._on_user_interaction)
         self.plotter.painted.connect(self._on_painted)
         self.plotter.opaque_frames = hasattr(self.plotter, "_blit")
+        self.plotter.render_scale = DRAFT_SCALE if self._draft else 1.0  # a drag began before the view was built
         if self._placeholder is not None:
             self._layout.removeWidget(self._placeholder)
             self._placeholder.deleteLater()
