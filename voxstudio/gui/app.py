@@ -78,6 +78,7 @@ def launch(args: argparse.Namespace, qt_argv: Sequence[str]) -> int:
     from PySide6.QtWidgets import QApplication
 
     from voxstudio.gui import viewport
+    from voxstudio.gui.deferred_imports import defer_unused_rendering_imports
     from voxstudio.gui.main_window import MainWindow, app_icon
     from voxstudio.gui.native_preload import start_torch_preload
     from voxstudio.gui.settings import APPLICATION, ORGANISATION
@@ -92,6 +93,7 @@ def launch(args: argparse.Namespace, qt_argv: Sequence[str]) -> int:
     # would make this thread wait. The worker and the 3D view's import wait for it (without
     # the GIL), instead of blocking on that lock while holding the GIL.
     preload = start_torch_preload()
+    defer_unused_rendering_imports()  # matplotlib.pyplot, which pyvista imports but the view never uses
     # Window first: the model loads on the worker and the 3D view's libraries (pyvista,
     # VTK, matplotlib: ~0.9 s of imports) on a helper thread, both behind a visible window.
     viewport.DEFER_PLOTTER = True
