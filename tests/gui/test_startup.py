@@ -72,6 +72,17 @@ def test_torch_preload_does_nothing_once_torch_is_imported() -> None:
     assert native_preload.preload_torch_libraries() == []
 
 
+def test_openmp_waits_passive_unless_the_user_chose(monkeypatch: pytest.MonkeyPatch) -> None:
+    import os
+
+    from voxstudio.gui.native_preload import passive_openmp_waits
+
+    monkeypatch.delenv("OMP_WAIT_POLICY", raising=False)
+    assert passive_openmp_waits() is True and os.environ["OMP_WAIT_POLICY"] == "PASSIVE"
+    monkeypatch.setenv("OMP_WAIT_POLICY", "ACTIVE")
+    assert passive_openmp_waits() is False and os.environ["OMP_WAIT_POLICY"] == "ACTIVE"
+
+
 def test_engine_factory_waits_for_the_preload() -> None:
     """The worker's factory runs only after the preload thread has finished."""
     import threading

@@ -80,7 +80,7 @@ def launch(args: argparse.Namespace, qt_argv: Sequence[str]) -> int:
     from voxstudio.gui import viewport
     from voxstudio.gui.deferred_imports import defer_unused_rendering_imports
     from voxstudio.gui.main_window import MainWindow, app_icon
-    from voxstudio.gui.native_preload import start_torch_preload
+    from voxstudio.gui.native_preload import passive_openmp_waits, start_torch_preload
     from voxstudio.gui.settings import APPLICATION, ORGANISATION
 
     app = cast(QApplication, QApplication.instance()) or QApplication(list(qt_argv))  # a QApplication if any
@@ -92,6 +92,7 @@ def launch(args: argparse.Namespace, qt_argv: Sequence[str]) -> int:
     # (native_preload). Started after the platform plugin is in: the dynamic loader's lock
     # would make this thread wait. The worker and the 3D view's import wait for it (without
     # the GIL), instead of blocking on that lock while holding the GIL.
+    passive_openmp_waits()  # before torch's OpenMP runtime loads (below)
     preload = start_torch_preload()
     defer_unused_rendering_imports()  # matplotlib.pyplot, which pyvista imports but the view never uses
     # Window first: the model loads on the worker and the 3D view's libraries (pyvista,

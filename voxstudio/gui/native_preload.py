@@ -78,6 +78,23 @@ def preload_torch_libraries() -> list[Path]:
     return loaded
 
 
+def passive_openmp_waits() -> bool:
+    """Let idle OpenMP threads sleep instead of spinning (``OMP_WAIT_POLICY=PASSIVE``), unless set.
+
+    torch's OpenMP runtime (libgomp) reads the variable once, when it is loaded --
+    by the preload or by ``import torch`` -- so this must run before either. Measured
+    on 2 cores: while the worker built and loaded the networks, the spare OpenMP
+    thread spun ~0.26 s of CPU after each parallel region, taking the core the GUI
+    thread and the 3D view's import needed. Inference keeps its thread count (all
+    cores but one, ``worker.torch_threads``); only the waiting between regions changes.
+    Returns whether this call set it (False: the user's own setting is kept).
+    """
+    if "OMP_WAIT_POLICY" in os.environ:
+        return False
+    os.environ["OMP_WAIT_POLICY"] = "PASSIVE"
+    return True
+
+
 def start_torch_preload() -> threading.Thread:
     """Run :func:`preload_torch_libraries` on a daemon thread (returned, already started)."""
     thread = threading.Thread(target=preload_torch_libraries, name="voxstudio-preload-torch", daemon=True)
