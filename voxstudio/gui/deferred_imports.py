@@ -66,7 +66,13 @@ def _find_spec(name: str) -> importlib.machinery.ModuleSpec | None:
     parent_spec = importlib.util.find_spec(parent)  # top-level: found, not run
     if parent_spec is None or not parent_spec.submodule_search_locations:
         return None
-    return importlib.machinery.PathFinder.find_spec(name, list(parent_spec.submodule_search_locations))
+    path = list(parent_spec.submodule_search_locations)
+    for finder in sys.meta_path:  # as the import system does (the bundle's own finder included)
+        find_spec = getattr(finder, "find_spec", None)
+        spec = find_spec(name, path) if find_spec is not None else None
+        if spec is not None:
+            return spec
+    return None
 
 
 def _bind_to_parent(module: types.ModuleType) -> None:
