@@ -282,6 +282,7 @@ def test_per_class_prior_export_matches_engine(tmp_path) -> None:
     restored = build_task(data, None, out_dir=tmp_path, options=opts)
     restored.load_extra_state(task.extra_state())
     torch.testing.assert_close(restored.class_chol, task.class_chol)
+    assert restored.steps_done == task.steps_done == 3  # an export-only resume still records the steps
     task.export_weights(tmp_path / "w")
     means, chols = task.fit_class_posteriors()
     engine = VoxelEngine.load(tmp_path / "w", device="cpu")

@@ -231,7 +231,10 @@ class GANTask:
     def extra_state(self) -> dict[str, Any]:
         return {"post_mean": self.post_mean.clone(), "post_moment": self.post_moment.clone(),
                 "class_mean": self.class_mean.clone(), "class_chol": self.class_chol.clone(),
-                "class_prior_step": torch.tensor(self._class_prior_step)}
+                "class_prior_step": torch.tensor(self._class_prior_step),
+                # gan.json records these; a run resumed only to export (--resume --epochs N) trains no
+                # step, so without them its weights would claim 0 steps.
+                "steps_done": torch.tensor(self.steps_done), "epochs_done": torch.tensor(self.epochs_done)}
 
     def load_extra_state(self, state: dict[str, Any]) -> None:
         self.post_mean = state["post_mean"].double().cpu()
@@ -241,6 +244,9 @@ class GANTask:
             self.class_mean = state["class_mean"].float().cpu()
             self.class_chol = state["class_chol"].float().cpu()
             self._class_prior_step = int(state["class_prior_step"])
+        if "steps_done" in state:
+            self.steps_done = int(state["steps_done"])
+            self.epochs_done = int(state["epochs_done"])
 
     def start_from(self, stem: str | Path) -> None:
         """Fine-tune exported weights: generator (and its EMA) and encoder from ``stem``, a fresh critic.
