@@ -3,13 +3,15 @@
 from __future__ import annotations
 
 import json
-from types import SimpleNamespace
+import sys
+from pathlib import Path
 
 import numpy as np
 import pytest
 import torch
 
 from voxstudio.models.gan import (
+    PRIOR_BUFFERS,
     Discriminator,
     GANConfig,
     Generator,
@@ -20,6 +22,9 @@ from voxstudio.models.gan import (
     update_ema,
 )
 from voxstudio.training.gan_task import GANTrainConfig, make_task, translate_xy
+
+sys.path.insert(0, str(Path(__file__).parent))
+from tiny_task import toy_gan_set  # noqa: E402
 
 torch.set_num_threads(1)
 
@@ -146,23 +151,9 @@ def test_translate_xy_moves_voxels_without_wrapping() -> None:
     assert torch.equal(translate_xy(x, 0), x)
 
 
-def _toy_set(n: int = 16, resolution: int = 32) -> SimpleNamespace:
-    rng = np.random.default_rng(0)
-    vox = np.zeros((n, resolution, resolution, resolution), bool)
-    labels = np.arange(n) % 2
-    for i in range(n):
-        w = int(rng.integers(6, 20))
-        lo = (resolution - w) // 2
-        if labels[i] == 0:
-            vox[i, lo : lo + w, lo : lo + w, :w] = True
-        else:
-            vox[i, lo : lo + w, lo : lo + w, w - 2 : w] = True
-    return SimpleNamespace(voxels=vox, labels=labels.astype(np.int64), classes=["box", "slab"], resolution=resolution)
-
-
 def test_gan_steps_change_weights_and_ema(tmp_path) -> None:
     torch.manual_seed(0)
-    data = _toy_set()
+    data = toy_gan_set()
     from voxstudio.training.gan_task import GANTaskOptions
 
     task = make_task(data, torch.device("cpu"), run_dir=tmp_path, reference=data,
@@ -191,8 +182,8 @@ def test_cli_train_then_evaluate_gan(tmp_path, capsys) -> None:
     from voxstudio.data.dataset import write_dataset
     from voxstudio.models.engine import VoxelEngine
 
-    data = _toy_set(n=24)
-    test = _toy_set(n=8)
+    data = toy_gan_set(n=24)
+    test = toy_gan_set(n=8)
     write_dataset(tmp_path / "data", {"train": (data.voxels, data.labels), "test": (test.voxels, test.labels)},
                   data.classes, 32, source="test")
     run = tmp_path / "run"
@@ -228,7 +219,7 @@ def test_posterior_sampling_switch_and_export(tmp_path) -> None:
     from voxstudio.models.engine import VoxelEngine
     from voxstudio.training.gan_task import GANTaskOptions, build_task
 
-    data = _toy_set()
+    data = toy_gan_set()
     opts = GANTaskOptions(base_channels=4, latent_dim=16, train=GANTrainConfig(
         eval_per_class=0, posterior_prior_after=2, direction_samples=32, calibration_samples=0, preview_every=0,
         class_prior=False))
@@ -270,10 +261,10 @@ def test_per_class_prior_export_matches_engine(tmp_path) -> None:
     from voxstudio.models.engine import VoxelEngine
     from voxstudio.training.gan_task import GANTaskOptions, build_task
 
-    data = _toy_set()
+    data = toy_gan_set()
     opts = GANTaskOptions(base_channels=4, latent_dim=16, train=GANTrainConfig(
         eval_per_class=0, posterior_prior_after=1, direction_samples=32, calibration_samples=0, preview_every=0,
-        class_prior=True, prior_refit_per_class=8, prior_temperature=0.9))
+        class_prior=True, prior_refit_per_class=8, prior_temperature=0.9, prior_components=1))
     task = build_task(data, None, out_dir=tmp_path, options=opts)
     x, y = torch.from_numpy(data.voxels[:8]).float(), torch.from_numpy(data.labels[:8])
     for step in range(3):
@@ -300,7 +291,7 @@ def test_discriminator_steps_lower_its_loss(kind: str) -> None:
     from voxstudio.models.gan import build_discriminator
 
     torch.manual_seed(0)
-    data = _toy_set(n=16)
+    data = toy_gan_set(n=16)
     config = GANConfig(num_classes=2, base_channels=4, latent_dim=16, discriminator=kind)
     d = build_discriminator(config)
     g = Generator(num_classes=2, latent_dim=16, base_channels=4, embed_dim=4)
@@ -353,7 +344,7 @@ def test_thin_weight_raises_the_loss_of_missing_thin_voxels(tmp_path) -> None:
     """With thin_weight, a reconstruction that drops thin parts costs more than with it off."""
     from voxstudio.training.gan_task import GANTaskOptions
 
-    data = _toy_set()
+    data = toy_gan_set()
     losses = {}
     for thin_weight in (0.0, 4.0):
         torch.manual_seed(0)
@@ -384,7 +375,7 @@ def test_fine_tune_starts_from_exported_generator_and_encoder(tmp_path) -> None:
     from voxstudio.models.engine import VoxelEngine
     from voxstudio.training.gan_task import GANTaskOptions, build_task
 
-    data = _toy_set()
+    data = toy_gan_set()
 
     def options() -> GANTaskOptions:
         return GANTaskOptions(base_channels=4, latent_dim=16, train=GANTrainConfig(
@@ -400,7 +391,8 @@ def test_fine_tune_starts_from_exported_generator_and_encoder(tmp_path) -> None:
 
     tuned = build_task(data, None, out_dir=tmp_path / "ft", options=options(), init_weights=tmp_path / "w" / "gan")
     assert tuned.train_cfg.kl_warmup_steps == 0 and tuned.train_cfg.posterior_prior_after == 0
-    assert not hasattr(tuned.ema, "latent_mean")  # the baked affine is refitted at the next export
+    # The baked prior is refitted at the next export.
+    assert not any(hasattr(tuned.ema, name) for name in PRIOR_BUFFERS)
     e = np.random.default_rng(0).standard_normal((2, 16)).astype(np.float32)
     ids = np.array([0, 1])
     decoder_z = engine._generator.decoder_latent(torch.from_numpy(e), torch.from_numpy(ids))

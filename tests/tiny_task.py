@@ -12,6 +12,7 @@ import signal
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
+from types import SimpleNamespace
 
 import numpy as np
 import torch
@@ -148,3 +149,18 @@ def export_tiny_generator(out: Path, bias: float | None = None) -> Path:
             task.ema.to_voxels.bias.fill_(bias)
     task.export_weights(out)
     return out
+
+
+def toy_gan_set(n: int = 16, resolution: int = 32) -> SimpleNamespace:
+    """Two classes of 32^3 shapes a GAN step can learn from: solid boxes ("box") and thin slabs ("slab")."""
+    rng = np.random.default_rng(0)
+    vox = np.zeros((n, resolution, resolution, resolution), bool)
+    labels = np.arange(n) % 2
+    for i in range(n):
+        w = int(rng.integers(6, 20))
+        lo = (resolution - w) // 2
+        if labels[i] == 0:
+            vox[i, lo : lo + w, lo : lo + w, :w] = True
+        else:
+            vox[i, lo : lo + w, lo : lo + w, w - 2 : w] = True
+    return SimpleNamespace(voxels=vox, labels=labels.astype(np.int64), classes=["box", "slab"], resolution=resolution)

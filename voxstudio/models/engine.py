@@ -26,7 +26,14 @@ from torch.nn import functional as F
 from voxstudio import paths
 from voxstudio.core.iou import batch_iou
 from voxstudio.models.device import pick_device
-from voxstudio.models.gan import Encoder, GANConfig, Generator, build_encoder, build_generator
+from voxstudio.models.gan import (
+    MIXTURE_BUFFERS,
+    Encoder,
+    GANConfig,
+    Generator,
+    build_encoder,
+    build_generator,
+)
 from voxstudio.models.latent import compute_directions
 from voxstudio.models.sliders import SliderSet, sliders_for_weights
 from voxstudio.models.weights import (  # the file-layout names are re-exported for existing importers
@@ -469,7 +476,7 @@ class VoxelEngine:
 
 
 def _input_latent(generator: Generator, decoder_latent: torch.Tensor, y: torch.Tensor | None = None) -> torch.Tensor:
-    """Invert the generator's latent affine (one Gaussian, or one per class ``y``): the input latent."""
+    """Invert the generator's latent prior (affine, per-class affine or per-class mixture): the input latent."""
     return generator.input_latent(decoder_latent, y)
 
 
@@ -498,8 +505,13 @@ def _load_generator(stem: Path) -> tuple[Generator, Encoder | None, np.ndarray, 
     scales = np.ones(len(directions), np.float32) if scales_t is None else scales_t.float().numpy()
     encoder_state = {k[len(ENCODER_PREFIX):]: state.pop(k) for k in list(state) if k.startswith(ENCODER_PREFIX)}
     generator = build_generator(arch)
-    if "latent_mean" in state and "latent_transform" in state:
-        generator.set_latent_affine(state["latent_mean"], state["latent_transform"])
+    try:
+        if "latent_mean" in state and "latent_transform" in state:
+            generator.set_latent_affine(state["latent_mean"], state["latent_transform"])
+        if all(name in state for name in MIXTURE_BUFFERS):
+            generator.set_latent_mixture(*(state[name] for name in MIXTURE_BUFFERS))
+    except (RuntimeError, ValueError) as error:
+        raise WeightsError(tensors_path, f"the generator's latent prior is invalid ({error})") from error
     load_into(generator, state, tensors_path)
     encoder = None
     if encoder_state:

@@ -33,9 +33,14 @@ from torch import Tensor, nn
 from torch.nn import functional as F
 from torch.nn.utils.parametrizations import spectral_norm
 
+from voxstudio.models.latent_mixture import check_mixture, mixture_decoder_latent, mixture_input_latent
+
 SUPPORTED_RESOLUTIONS = (32, 64)
 #: Initial output logit: sigmoid(-2) ~ 0.12, the typical occupancy of a furniture grid.
 OUTPUT_BIAS_INIT = -2.0
+# Buffers of the exported latent prior: a (per-class) affine, or a per-class mixture.
+MIXTURE_BUFFERS = ("mixture_means", "mixture_transforms", "mixture_cutoffs")
+PRIOR_BUFFERS = ("latent_mean", "latent_transform", *MIXTURE_BUFFERS)
 
 
 @dataclass
@@ -122,9 +127,13 @@ class ConditionalGroupNorm3d(nn.Module):
 class Generator(nn.Module):
     """``(z, class_id) -> occupancy probabilities (B, R, R, R)``."""
 
-    # Buffers registered only by set_latent_affine (absent until then: check with hasattr).
+    # Buffers registered only by set_latent_affine / set_latent_mixture (absent until
+    # then: check with hasattr). At most one of the two priors is set.
     latent_mean: Tensor
     latent_transform: Tensor
+    mixture_means: Tensor
+    mixture_transforms: Tensor
+    mixture_cutoffs: Tensor
 
     def __init__(
         self,
@@ -181,27 +190,55 @@ class Generator(nn.Module):
             mean, transform = mean.reshape(c, d), transform.reshape(c, d, d)
         else:
             mean, transform = mean.reshape(d), transform.reshape(d, d)
+        self._set_prior_buffers({"latent_mean": mean, "latent_transform": transform})
+
+    def set_latent_mixture(self, means: Tensor, transforms: Tensor, cutoffs: Tensor) -> None:
+        """Map input latents ``e ~ N(0, I)`` onto one Gaussian mixture per class (replaces any affine).
+
+        See :mod:`voxstudio.models.latent_mixture`: ``e[0]`` picks the component,
+        ``e[1:]`` the point in it. ``means (C, K, D)``, ``transforms (C, K, D, D-1)``,
+        ``cutoffs (C, K)`` (cumulative component weights). Stored as buffers
+        ``mixture_means`` / ``mixture_transforms`` / ``mixture_cutoffs``.
+        """
+        tensors = {
+            "mixture_means": torch.as_tensor(means, dtype=torch.float32),
+            "mixture_transforms": torch.as_tensor(transforms, dtype=torch.float32),
+            "mixture_cutoffs": torch.as_tensor(cutoffs, dtype=torch.float32),
+        }
+        check_mixture(tensors["mixture_means"], tensors["mixture_transforms"], tensors["mixture_cutoffs"],
+                      num_classes=self.num_classes, latent_dim=self.latent_dim)
+        self._set_prior_buffers(tensors)
+
+    def _set_prior_buffers(self, tensors: dict[str, Tensor]) -> None:
+        """Replace whichever latent prior is set by ``tensors`` (buffer name -> value)."""
         device = self.project.weight.device
-        if hasattr(self, "latent_mean") and self.latent_mean.shape == mean.shape:
-            self.latent_mean.copy_(mean)
-            self.latent_transform.copy_(transform)
-        else:
-            for name in ("latent_mean", "latent_transform"):
-                if hasattr(self, name):
-                    delattr(self, name)
-            self.register_buffer("latent_mean", mean.to(device))
-            self.register_buffer("latent_transform", transform.to(device))
+        if all(hasattr(self, n) and getattr(self, n).shape == t.shape for n, t in tensors.items()):
+            for name, tensor in tensors.items():
+                getattr(self, name).copy_(tensor)
+            return
+        for name in PRIOR_BUFFERS:
+            if hasattr(self, name):
+                delattr(self, name)
+        for name, tensor in tensors.items():
+            self.register_buffer(name, tensor.to(device))
+
+    @property
+    def has_latent_mixture(self) -> bool:
+        """Whether input latents map onto a per-class Gaussian mixture."""
+        return hasattr(self, "mixture_means")
 
     @property
     def per_class_latents(self) -> bool:
-        """Whether the latent affine is one Gaussian per class."""
-        return hasattr(self, "latent_mean") and self.latent_mean.dim() == 2
+        """Whether the latent prior is fitted per class (a per-class affine or the mixture)."""
+        return self.has_latent_mixture or (hasattr(self, "latent_mean") and self.latent_mean.dim() == 2)
 
     def decoder_latent(self, e: Tensor, y: Tensor | None = None) -> Tensor:
         """The latent the decoder sees for an input latent (identity without an affine).
 
-        ``y`` (class ids, ``(B,)``) is needed only with a per-class affine.
+        ``y`` (class ids, ``(B,)``) is needed only with a per-class prior.
         """
+        if self.has_latent_mixture:
+            return mixture_decoder_latent(e, self._class_ids(y), *self._mixture())
         if not hasattr(self, "latent_mean"):
             return e
         if self.latent_mean.dim() == 1:
@@ -212,6 +249,8 @@ class Generator(nn.Module):
 
     def input_latent(self, decoder_latent: Tensor, y: Tensor | None = None) -> Tensor:
         """Inverse of :meth:`decoder_latent` (e.g. to start inversion from an encoded shape)."""
+        if self.has_latent_mixture:
+            return mixture_input_latent(decoder_latent, self._class_ids(y), *self._mixture())
         if not hasattr(self, "latent_mean"):
             return decoder_latent
         if self.latent_mean.dim() == 1:
@@ -221,6 +260,15 @@ class Generator(nn.Module):
             raise ValueError("this generator maps latents per class: pass the class ids")
         centred = (decoder_latent - self.latent_mean[y]).unsqueeze(-1)
         return torch.linalg.solve(self.latent_transform[y], centred).squeeze(-1)
+
+    def _mixture(self) -> tuple[Tensor, Tensor, Tensor]:
+        return self.mixture_means, self.mixture_transforms, self.mixture_cutoffs
+
+    @staticmethod
+    def _class_ids(y: Tensor | None) -> Tensor:
+        if y is None:
+            raise ValueError("this generator maps latents per class: pass the class ids")
+        return y
 
     def logits(self, z: Tensor, y: Tensor) -> Tensor:
         """Pre-sigmoid occupancy ``(B, R, R, R)``: used for BCE in latent inversion."""

@@ -67,6 +67,22 @@ _SHA256 = re.compile(r"^[0-9a-f]{64}$")
 _HASH_CHUNK = 1 << 20
 
 
+def generator_state(
+    generator: torch.nn.Module,
+    encoder: torch.nn.Module | None,
+    directions: torch.Tensor,
+    scales: torch.Tensor,
+) -> dict[str, torch.Tensor]:
+    """The tensors of ``gan.safetensors``: generator, ``encoder.*``, slider directions and scales."""
+    state = {k: v.detach().cpu() for k, v in generator.state_dict().items()}
+    if encoder is not None:
+        for k, v in encoder.state_dict().items():
+            state[ENCODER_PREFIX + k] = v.detach().cpu()
+    state[DIRECTIONS_KEY] = torch.as_tensor(directions)
+    state[SCALES_KEY] = torch.as_tensor(scales)
+    return state
+
+
 def weight_paths(path_stem: str | Path) -> tuple[Path, Path]:
     """``(stem.safetensors, stem.json)`` for a stem given with or without either suffix."""
     path = Path(path_stem)

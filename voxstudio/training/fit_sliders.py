@@ -6,7 +6,7 @@ InterFaceGAN (Shen et al. 2020) on this generator, per class:
    their recorded attributes (:mod:`voxstudio.data.attributes`, voxels of the
    framed grid, counts, flags).
 2. **Their latents.** The generator's VAE encoder (shipped inside ``gan.*``) maps
-   each shape to its posterior mean, taken back through the class's latent affine
+   each shape to its posterior mean, taken back through the class's latent prior (affine or mixture)
    to the standard-normal ``z`` the sliders move (amortised inversion: ~2 ms a
    shape, where ``VoxelEngine.invert`` needs seconds).
 3. **One direction per attribute**: ridge regression ``z -> attribute``; the
@@ -320,7 +320,7 @@ def _fit_class(
 
 
 def _encode(engine: Any, grids: np.ndarray, class_id: int, batch: int = 64) -> np.ndarray:
-    """Standard-normal latents of ``grids`` through the VAE encoder and the class's latent affine."""
+    """Standard-normal latents of ``grids`` through the VAE encoder and the class's latent prior."""
     encoder, generator = engine._encoder, engine._generator  # the engine's own networks, on its device
     if encoder is None:
         raise RuntimeError("these generator weights have no VAE encoder (encoder.* in gan.safetensors)")

@@ -44,6 +44,7 @@ from voxstudio.core.errors import WeightsError
 from voxstudio.core.iou import batch_iou
 from voxstudio.core.previews import save_sample_grid
 from voxstudio.models.gan import (
+    PRIOR_BUFFERS,
     GANConfig,
     build_discriminator,
     build_encoder,
@@ -61,11 +62,13 @@ from voxstudio.models.weights import (
     ENCODER_PREFIX,
     GAN_STEM,
     SCALES_KEY,
+    generator_state,
     load_into,
     load_weights,
     save_weights,
 )
 from voxstudio.training.gan_metrics import evaluate_generator
+from voxstudio.training.latent_prior import DEFAULT_COMPONENTS, fit_class_mixtures
 
 if TYPE_CHECKING:
     from voxstudio.data.dataset import VoxelDataset
@@ -112,6 +115,9 @@ class GANTrainConfig:
     prior_refit_every: int = 480  # refit the per-class Gaussians on encoded training shapes every N steps
     prior_refit_per_class: int = 160  # shapes per class for those refits (the export uses all)
     prior_temperature: float = 1.0  # scale of the exported latent spread (< 1: fewer odd samples, less variety)
+    # Gaussians per class in the exported latent prior (training/latent_prior.py); 1 = one Gaussian
+    # (an affine map), > 1 = a mixture, whose samples stay inside the style clouds of a class.
+    prior_components: int = DEFAULT_COMPONENTS
     bf16: bool = True  # bfloat16 autocast on CPU (about 1.4x faster here); CUDA runs in float32
     samples_per_class: int = 6  # columns of the per-epoch PNG
     eval_per_class: int = 32  # reference shapes per class for per-epoch metrics (0 = off)
@@ -251,7 +257,7 @@ class GANTask:
     def start_from(self, stem: str | Path) -> None:
         """Fine-tune exported weights: generator (and its EMA) and encoder from ``stem``, a fresh critic.
 
-        Training samples decoder latents itself, so the per-class latent affine baked into
+        Training samples decoder latents itself, so the latent prior baked into
         the exported generator is dropped (the next export fits and bakes a new one), as
         are the slider directions. The encoder is trained already, so the KL warm-up and
         the switch to posterior sampling happen at step 0 instead of later.
@@ -266,7 +272,7 @@ class GANTask:
         if differs:
             raise WeightsError(stem, "these weights are for another generator architecture or data set "
                                f"({', '.join(f'{k}: {saved.get(k)} here {ours[k]}' for k in differs)})")
-        for key in (DIRECTIONS_KEY, SCALES_KEY, "latent_mean", "latent_transform"):
+        for key in (DIRECTIONS_KEY, SCALES_KEY, *PRIOR_BUFFERS):
             state.pop(key, None)
         encoder_state = {k[len(ENCODER_PREFIX):]: state.pop(k) for k in list(state) if k.startswith(ENCODER_PREFIX)}
         if self.encoder is None or not encoder_state:
@@ -287,7 +293,11 @@ class GANTask:
         return self.encoder is not None and 0 <= after <= step
 
     def shipping_latents(self, e: Tensor, y: Tensor | None = None) -> Tensor:
-        """Decoder latents for standard-normal ``e`` (of classes ``y``) as the exported generator will map them."""
+        """Decoder latents for standard-normal ``e`` (of classes ``y``) under the prior training samples from.
+
+        The running or per-class Gaussians; the export may fit a mixture instead
+        (``prior_components``), which samples the same encoded set more closely.
+        """
         if not self._posterior_sampling(self.steps_done):
             return e
         if self._class_prior_active(self.steps_done) and self._class_prior_step >= 0 and y is not None:
@@ -430,11 +440,15 @@ class GANTask:
         ema = copy.deepcopy(_unwrap(self.ema)).eval()
         t = self.train_cfg
         if self.encoder is not None:
-            if t.class_prior and self.train_set is not None:
+            if t.class_prior and self.train_set is not None and t.prior_components > 1:
+                means, transforms, cutoffs = fit_class_mixtures(self.encode_classes(), t.prior_components)
+                ema.set_latent_mixture(means, t.prior_temperature * transforms, cutoffs)
+            elif t.class_prior and self.train_set is not None:
                 mean, chol = self.fit_class_posteriors()
+                ema.set_latent_affine(mean.float(), t.prior_temperature * chol.float())
             else:
                 mean, chol = self.fit_posterior()
-            ema.set_latent_affine(mean.float(), t.prior_temperature * chol.float())
+                ema.set_latent_affine(mean.float(), t.prior_temperature * chol.float())
         directions, scales = compute_directions(
             ema,
             k=NUM_DIRECTIONS,
@@ -443,12 +457,8 @@ class GANTask:
             calibrate=t.calibration_samples > 0,
             calibration_samples=t.calibration_samples,
         )
-        state = {k: v.detach().cpu() for k, v in ema.state_dict().items()}
-        if self.encoder is not None:
-            for k, v in _unwrap(self.encoder).state_dict().items():
-                state[ENCODER_PREFIX + k] = v.detach().cpu()
-        state[DIRECTIONS_KEY] = torch.from_numpy(directions)
-        state[SCALES_KEY] = torch.from_numpy(scales)
+        encoder = _unwrap(self.encoder) if self.encoder is not None else None
+        state = generator_state(ema, encoder, torch.from_numpy(directions), torch.from_numpy(scales))
         save_weights(Path(out_dir) / GAN_STEM, state, self.export_config())
 
     def fit_posterior(self, batch_size: int = 256) -> tuple[Tensor, Tensor]:
@@ -470,24 +480,34 @@ class GANTask:
         ``per_class`` (optional) encodes only that many random shapes per class
         (cheap refits during training); the export uses every shape.
         """
-        if self.train_set is None:
-            raise ValueError("fitting per-class posteriors needs the training set (build_task sets it)")
-        voxels, labels = np.asarray(self.train_set.voxels), np.asarray(self.train_set.labels)
-        rng = np.random.default_rng(seed)
         means, chols = [], []
-        for c in range(self.arch.num_classes):
-            index = np.flatnonzero(labels == c)
-            if per_class is not None and len(index) > per_class:
-                index = np.sort(rng.choice(index, per_class, replace=False))
-            if len(index) < 2:
+        for mu, variance in self.encode_classes(per_class, seed, batch_size):
+            if len(mu) < 2:
                 means.append(torch.zeros(self.arch.latent_dim, dtype=torch.float64))
                 chols.append(torch.eye(self.arch.latent_dim, dtype=torch.float64))
                 continue
-            mu, variance = self._encode(voxels[index], labels[index], batch_size)
             mean, chol = _gaussian_fit(mu, variance)
             means.append(mean)
             chols.append(chol)
         return torch.stack(means).float(), torch.stack(chols).float()
+
+    def encode_classes(self, per_class: int | None = None, seed: int = 0,
+                       batch_size: int = 256) -> list[tuple[Tensor, Tensor]]:
+        """Posterior means and variances of the training set, one ``(mu, variance)`` pair per class.
+
+        ``per_class`` (optional) encodes only that many random shapes per class.
+        """
+        if self.train_set is None:
+            raise ValueError("fitting per-class posteriors needs the training set (build_task sets it)")
+        voxels, labels = np.asarray(self.train_set.voxels), np.asarray(self.train_set.labels)
+        rng = np.random.default_rng(seed)
+        encoded = []
+        for c in range(self.arch.num_classes):
+            index = np.flatnonzero(labels == c)
+            if per_class is not None and len(index) > per_class:
+                index = np.sort(rng.choice(index, per_class, replace=False))
+            encoded.append(self._encode(voxels[index], labels[index], batch_size))
+        return encoded
 
     def _encode(self, voxels: np.ndarray, labels: np.ndarray, batch_size: int) -> tuple[Tensor, Tensor]:
         """Posterior means and variances ``(N, D)`` (float64, CPU) of shapes under the encoder."""
@@ -503,6 +523,9 @@ class GANTask:
                 mus.append(mu.double().cpu())
                 variances.append(logvar.double().exp().cpu())
         encoder.train(was_training)
+        if not mus:
+            empty = torch.zeros(0, self.arch.latent_dim, dtype=torch.float64)
+            return empty, empty.clone()
         return torch.cat(mus), torch.cat(variances)
 
     def export_config(self) -> dict[str, Any]:

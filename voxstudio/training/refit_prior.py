@@ -1,0 +1,140 @@
+"""Refit the latent prior of exported generator weights on an encoded training set.
+
+Ex-post density estimation is a post-hoc step: the generator and encoder stay
+as they are, only the map from the app's standard-normal latents to the
+decoder's latents changes (see :mod:`voxstudio.models.latent_mixture`). This
+re-exports ``gan.*`` with a per-class Gaussian mixture fitted on the training
+split of a built data set, and the "Mode k" slider directions recomputed for it
+(they are regressed on the input latents). Named sliders (``sliders.json``) are
+tied to the generator file's checksum and must be refitted afterwards with
+``python -m voxstudio.training.fit_sliders``.
+
+    python -m voxstudio.training.refit_prior --weights weights --data data/proc32 --out weights
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+import time
+from collections.abc import Callable, Sequence
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import torch
+
+from voxstudio.models.gan import Encoder
+from voxstudio.models.latent import compute_directions
+from voxstudio.models.weights import FILE_INFO_KEY, GAN_STEM, generator_state, save_weights
+from voxstudio.training.latent_prior import DEFAULT_COMPONENTS, DEFAULT_SHRINK, fit_class_mixtures
+
+NUM_DIRECTION_SAMPLES = 1024
+NUM_CALIBRATION_SAMPLES = 64
+
+
+def encode_split(encoder: Encoder, voxels: np.ndarray, labels: np.ndarray, num_classes: int,
+                 batch_size: int = 256) -> list[tuple[torch.Tensor, torch.Tensor]]:
+    """Posterior means and variances (float64, CPU) of every shape, one ``(mu, variance)`` pair per class."""
+    device = next(encoder.parameters()).device
+    encoder.eval()
+    out = []
+    for c in range(num_classes):
+        index = np.flatnonzero(labels == c)
+        mus, variances = [], []
+        with torch.inference_mode():
+            for start in range(0, len(index), batch_size):
+                chunk = index[start : start + batch_size]
+                x = torch.from_numpy(voxels[chunk].astype(np.float32)).to(device)
+                y = torch.full((len(chunk),), c, dtype=torch.long, device=device)
+                mu, logvar = encoder(x, y)
+                mus.append(mu.double().cpu())
+                variances.append(logvar.double().exp().cpu())
+        d = encoder.latent_dim
+        out.append((torch.cat(mus), torch.cat(variances)) if mus else (torch.zeros(0, d), torch.zeros(0, d)))
+    return out
+
+
+def refit_prior(
+    weights_dir: str | Path | None,
+    data_dir: str | Path,
+    out_dir: str | Path,
+    components: int = DEFAULT_COMPONENTS,
+    device: str = "auto",
+    log: Callable[[str], None] = print,
+) -> dict[str, Any]:
+    """Fit the mixture prior, recompute the slider directions and write ``OUT/gan.*``; returns the prior's record."""
+    from voxstudio.data.dataset import load_split
+    from voxstudio.models.engine import VoxelEngine, WeightsError
+
+    started = time.perf_counter()
+    engine = VoxelEngine.load(weights_dir, device=device)
+    generator, encoder = engine._generator, engine._encoder
+    if generator is None:
+        raise WeightsError(weights_dir, "no generator weights (gan.safetensors) to refit")
+    if encoder is None:
+        raise WeightsError(weights_dir, "these generator weights have no VAE encoder to fit a prior with")
+    data = load_split(data_dir, "train")
+    if list(data.classes) != engine.classes:
+        raise ValueError(f"data set classes {list(data.classes)} differ from the generator's {engine.classes}")
+    if int(data.resolution) != engine.resolution:
+        raise ValueError(f"data set resolution {data.resolution} differs from the generator's {engine.resolution}")
+    log(f"encoding {len(data.labels)} training shapes")
+    encoded = encode_split(encoder, np.asarray(data.voxels), np.asarray(data.labels), len(engine.classes))
+    log(f"fitting {components} Gaussians per class")
+    means, transforms, cutoffs = fit_class_mixtures(encoded, components)
+    generator.set_latent_mixture(means, transforms, cutoffs)
+    config = dict(engine.configs["gan"])
+    training = config.get("training") or {}
+    log("recomputing the slider directions")
+    directions, scales = compute_directions(
+        generator,
+        k=int(config.get("num_directions", 8)),
+        num_samples=max(int(training.get("direction_samples", NUM_DIRECTION_SAMPLES)), generator.latent_dim + 1),
+        seed=0,
+        calibrate=True,
+        calibration_samples=int(training.get("calibration_samples", NUM_CALIBRATION_SAMPLES)) or NUM_CALIBRATION_SAMPLES,
+    )
+    record = {
+        "kind": "gaussian_mixture_per_class",
+        "components": int(means.shape[1]),
+        "shrink": DEFAULT_SHRINK,
+        "fitted_on": str(data_dir),
+        "shapes": int(len(data.labels)),
+        "command": "python -m voxstudio.training.refit_prior",
+        "seconds": round(time.perf_counter() - started, 1),
+    }
+    config.pop(FILE_INFO_KEY, None)
+    config["latent_prior"] = record
+    state = generator_state(generator, encoder, torch.from_numpy(directions), torch.from_numpy(scales))
+    save_weights(Path(out_dir) / GAN_STEM, state, config)
+    return record
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m voxstudio.training.refit_prior", description=__doc__.split("\n")[0])
+    parser.add_argument("--weights", type=Path, default=None, help="weights folder with gan.* (default: shipped)")
+    parser.add_argument("--data", type=Path, required=True, help="built data set whose training split is encoded")
+    parser.add_argument("--out", type=Path, required=True, help="folder to write gan.* to (may be --weights)")
+    parser.add_argument("--components", type=int, default=DEFAULT_COMPONENTS, help="Gaussians per class")
+    parser.add_argument("--device", default="auto", help="auto, cpu, cuda or cuda:N")
+    parser.add_argument("--threads", type=int, default=0, help="torch CPU threads (0: torch's default)")
+    args = parser.parse_args(argv)
+    if args.components < 1:
+        parser.error("--components must be at least 1")
+    if args.threads > 0:
+        torch.set_num_threads(args.threads)
+    from voxstudio.core.errors import VoxStudioError
+
+    try:
+        record = refit_prior(args.weights, args.data, args.out, args.components, args.device)
+    except (VoxStudioError, OSError, ValueError) as error:
+        print(f"error: {error}", file=sys.stderr)
+        return 2
+    print(f"wrote {args.out / GAN_STEM}.* with {record['components']} Gaussians per class ({record['seconds']} s); "
+          "refit the named sliders next: python -m voxstudio.training.fit_sliders")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
