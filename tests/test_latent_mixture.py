@@ -69,10 +69,18 @@ def test_buffers_keep_all_but_the_weakest_axis_and_order_components() -> None:
         assert float(recovered[0]) == pytest.approx(0.0, abs=1e-9)
 
 
-def _mixture_generator(components: int = 4) -> tuple[Generator, torch.Tensor, torch.Tensor, torch.Tensor]:
+def _mixture_generator(components: int = 4, flat_axis: bool = False) -> tuple[Generator, torch.Tensor, torch.Tensor,
+                                                                            torch.Tensor]:
+    """A generator whose latents map onto mixtures fitted to two clouds (class 1: a smaller copy).
+
+    ``flat_axis``: the clouds hardly vary along their last axis, as encoded shapes hardly vary
+    along their weakest one (the axis each component leaves out).
+    """
     torch.manual_seed(0)
     g = Generator(num_classes=2, latent_dim=6, base_channels=4, embed_dim=4)
     x, _ = _two_clusters()
+    if flat_axis:
+        x[:, -1] *= 1e-3
     encoded = [(x, torch.full_like(x, 0.01)), (x[:40] * 0.5, torch.full_like(x[:40], 0.01))]
     means, transforms, cutoffs = fit_class_mixtures(encoded, components=components)
     g.set_latent_mixture(means, transforms, cutoffs)
@@ -179,3 +187,67 @@ def test_refit_errors_are_messages(tmp_path, capsys) -> None:
     assert refit_main(["--weights", str(tmp_path / "none"), "--data", str(tmp_path), "--out", str(tmp_path / "o")]) == 2
     assert "error:" in capsys.readouterr().err
     assert not (tmp_path / "o").exists()
+
+
+def test_mixture_moments_match_samples() -> None:
+    g, means, transforms, cutoffs = _mixture_generator()
+    e = torch.randn(40000, 6, generator=torch.Generator().manual_seed(5))
+    y = torch.zeros(len(e), dtype=torch.long)
+    z = g.decoder_latent(e, y).double()
+    torch.testing.assert_close(g.frame_mean[0].double(), z.mean(0), atol=0.06, rtol=0)
+    cov = g.frame_chol[0].double() @ g.frame_chol[0].double().T
+    torch.testing.assert_close(cov, torch.cov(z.T), atol=0.25, rtol=0.05)
+
+
+def test_slider_moves_are_the_same_change_in_every_component() -> None:
+    """A slider offset moves the decoder latent by L_c @ offset, whichever component a seed is in."""
+    g, _, _, cutoffs = _mixture_generator(flat_axis=True)
+    e = torch.randn(32, 6, generator=torch.Generator().manual_seed(6))
+    y = torch.arange(32) % 2
+    assert len(set(component_of(e[:, 0], cutoffs[y]).tolist())) > 2
+    offset = torch.tensor([0.5, -1.0, 0.0, 0.25, 0.3, 0.2])
+    moved = g.move_latent(e, y, offset)
+    step = g.decoder_latent(moved, y) - g.decoder_latent(e, y)
+    torch.testing.assert_close(step, torch.einsum("bij,j->bi", g.frame_chol[y], offset), atol=2e-3, rtol=1e-3)
+    frame_step = g.slider_coordinates(g.decoder_latent(moved, y), y) - g.slider_coordinates(g.decoder_latent(e, y), y)
+    # In frame coordinates too, except along the flat axis, which the frame whitens: there the mixture's
+    # ~1e-3 left-out part counts as ~1.
+    torch.testing.assert_close(frame_step[:, :5], offset[:5].expand(len(e), 5), atol=2e-3, rtol=1e-3)
+    # Without a mixture the slider frame is the input space.
+    plain = Generator(num_classes=2, latent_dim=6, base_channels=4, embed_dim=4)
+    torch.testing.assert_close(plain.move_latent(e, y, offset), e + offset)
+
+
+def test_engine_sliders_act_in_the_class_frame_under_a_mixture() -> None:
+    from voxstudio.models.engine import VoxelEngine
+    from voxstudio.models.sliders import NamedSlider, SliderSet
+
+    engine = VoxelEngine.random_init(classes=["box", "slab"], seed=0)
+    g = engine._generator
+    d = g.latent_dim
+    gen = torch.Generator().manual_seed(7)
+    # Components spread in a common hyperplane, as fitted ones are nearly flat along the axis they leave out.
+    basis = torch.linalg.qr(torch.randn(d, d, generator=gen)).Q[:, : d - 1]
+    means = torch.randn(2, 3, d - 1, generator=gen) @ basis.T
+    transforms = basis @ (0.5 * torch.randn(2, 3, d - 1, d - 1, generator=gen) / d**0.5)
+    g.set_latent_mixture(means, transforms, torch.tensor([[0.2, 0.7, 1.0], [0.5, 0.8, 1.0]]))
+    z = engine.latent_for_seed(3)
+    values = np.zeros(len(engine.directions), np.float32)
+    values[0] = 1.5
+    with pytest.raises(ValueError, match="class id"):
+        engine.latent_with_sliders(z, values)
+    np.testing.assert_array_equal(engine.latent_with_sliders(z, np.zeros_like(values), 1), z)  # no move: same latent
+    moved = engine.latent_with_sliders(z, values, 1)
+    expected = g.frame_chol[1] @ torch.from_numpy(1.5 * engine.direction_scales[0] * engine.directions[0])
+    y = torch.tensor([1])
+    step = g.decoder_latent(torch.from_numpy(moved)[None], y) - g.decoder_latent(torch.from_numpy(z)[None], y)
+    torch.testing.assert_close(step[0], expected, atol=2e-3, rtol=1e-3)
+
+    direction = np.zeros(d, np.float32)
+    direction[2] = 1.0
+    engine.named_sliders = SliderSet(latent_dim=d, classes={"slab": (
+        NamedSlider("Height", "height", "tip", direction, -2.0, 2.0, {}, ()),)}, generator_sha256=None, info={})
+    np.testing.assert_array_equal(engine.latent_with_named_sliders(z, 1, {"Height": 0.0}), z)
+    named = engine.latent_with_named_sliders(z, 1, {"Height": 5.0})  # clamped to the range's end, 2.0
+    step = g.decoder_latent(torch.from_numpy(named)[None], y) - g.decoder_latent(torch.from_numpy(z)[None], y)
+    torch.testing.assert_close(step[0], 2.0 * g.frame_chol[1][:, 2], atol=2e-3, rtol=1e-3)

@@ -145,7 +145,7 @@ def generate_grids(
     for seed in seeds:
         z = np.asarray(engine.latent_for_seed(int(seed)), dtype=np.float32)
         if any(v != 0.0 for v in sliders):
-            z = engine.latent_with_sliders(z, np.asarray(sliders, dtype=np.float32))
+            z = engine.latent_with_sliders(z, np.asarray(sliders, dtype=np.float32), class_id)
         if named:
             z = engine.latent_with_named_sliders(z, class_id, named)
         latents.append(z)

@@ -295,7 +295,7 @@ class EngineWorker(QObject):
                 base = slerp(base, other, float(params.t))
         z = base
         if params.sliders and any(v != 0.0 for v in params.sliders):
-            z = engine.latent_with_sliders(base, np.asarray(params.sliders, dtype=np.float32))
+            z = engine.latent_with_sliders(base, np.asarray(params.sliders, dtype=np.float32), int(params.class_id))
         if params.named:
             z = engine.latent_with_named_sliders(z, int(params.class_id), dict(params.named))
         grid = np.asarray(engine.generate(z, int(params.class_id)), dtype=np.float32)

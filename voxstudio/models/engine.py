@@ -263,15 +263,23 @@ class VoxelEngine:
         self._require_generator()
         if self.named_sliders is None:
             raise WeightsError(None, self.named_sliders_problem or "this model has no named sliders")
-        return self.named_sliders.apply(base_z, self.classes[int(class_id)], values)
+        z = np.asarray(base_z, dtype=np.float32)
+        offset = self.named_sliders.offset(self.classes[int(class_id)], values)  # checks names, clamps values
+        return self._moved(z, int(class_id), offset)
 
     def latent_for_seed(self, seed: int) -> np.ndarray:
         """The latent for an integer seed: same seed, same shape, on every machine."""
         self._require_generator()
         return np.random.default_rng(int(seed)).standard_normal(self.latent_dim).astype(np.float32)
 
-    def latent_with_sliders(self, base_z: np.ndarray, slider_values: Sequence[float] | np.ndarray) -> np.ndarray:
-        """``base_z + sum_k value_k * scale_k * direction_k`` -> ``(latent_dim,)``."""
+    def latent_with_sliders(
+        self, base_z: np.ndarray, slider_values: Sequence[float] | np.ndarray, class_id: int | None = None
+    ) -> np.ndarray:
+        """``base_z`` moved by ``sum_k value_k * scale_k * direction_k`` -> ``(latent_dim,)``.
+
+        Under a per-class mixture prior the move is made in the class's slider
+        frame (``Generator.move_latent``), so ``class_id`` is then required.
+        """
         self._require_generator()
         z = np.asarray(base_z, dtype=np.float32).reshape(-1)
         values = np.asarray(slider_values, dtype=np.float32).reshape(-1)
@@ -279,7 +287,25 @@ class VoxelEngine:
             raise ValueError(f"base latent has {z.shape[0]} values, expected {self.latent_dim}")
         if values.shape[0] != len(self.directions):
             raise ValueError(f"got {values.shape[0]} slider values, expected {len(self.directions)}")
-        return z + (values * self.direction_scales) @ self.directions
+        offset = (values * self.direction_scales) @ self.directions
+        if class_id is None:
+            if self._require_generator().has_latent_mixture:
+                raise ValueError("this generator's sliders act per class: pass the class id")
+            return z + offset
+        return self._moved(z, int(class_id), offset)
+
+    def _moved(self, z: np.ndarray, class_id: int, offset: np.ndarray) -> np.ndarray:
+        """``z`` moved by a slider-frame ``offset`` for class ``class_id`` (unchanged for a zero offset)."""
+        generator = self._require_generator()
+        if not np.any(offset):
+            return z
+        if not generator.has_latent_mixture:
+            return (z + offset).astype(np.float32)
+        with torch.inference_mode():
+            e = torch.from_numpy(np.ascontiguousarray(z, dtype=np.float32)).reshape(1, -1).to(self.device)
+            y = torch.tensor([class_id], device=self.device)
+            moved = generator.move_latent(e, y, torch.from_numpy(offset.astype(np.float32)).to(self.device))
+        return moved[0].cpu().numpy().astype(np.float32)
 
     # ------------------------------------------------------------------ generation
 

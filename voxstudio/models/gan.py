@@ -33,7 +33,13 @@ from torch import Tensor, nn
 from torch.nn import functional as F
 from torch.nn.utils.parametrizations import spectral_norm
 
-from voxstudio.models.latent_mixture import check_mixture, mixture_decoder_latent, mixture_input_latent
+from voxstudio.models.latent_mixture import (
+    check_mixture,
+    mixture_decoder_latent,
+    mixture_input_latent,
+    mixture_moments,
+    pseudo_inverses,
+)
 
 SUPPORTED_RESOLUTIONS = (32, 64)
 #: Initial output logit: sigmoid(-2) ~ 0.12, the typical occupancy of a furniture grid.
@@ -134,6 +140,8 @@ class Generator(nn.Module):
     mixture_means: Tensor
     mixture_transforms: Tensor
     mixture_cutoffs: Tensor
+    frame_mean: Tensor  # derived from the mixture (not saved): the slider frame
+    frame_chol: Tensor
 
     def __init__(
         self,
@@ -152,6 +160,7 @@ class Generator(nn.Module):
         if len(chans) != num_stages(resolution):
             raise ValueError(f"resolution {resolution} needs {num_stages(resolution)} channel entries")
         self.channels = chans
+        self._mixture_pinv: Tensor | None = None  # cache for input_latent under a mixture prior
         self.embed = nn.Embedding(num_classes, embed_dim)
         self.project = nn.Linear(latent_dim + embed_dim, chans[0] * 4**3)
         self.project_norm = ConditionalGroupNorm3d(chans[0], num_classes)
@@ -208,15 +217,20 @@ class Generator(nn.Module):
         check_mixture(tensors["mixture_means"], tensors["mixture_transforms"], tensors["mixture_cutoffs"],
                       num_classes=self.num_classes, latent_dim=self.latent_dim)
         self._set_prior_buffers(tensors)
+        mean, chol = mixture_moments(*self._mixture())
+        device = self.project.weight.device
+        self.register_buffer("frame_mean", mean.to(device), persistent=False)
+        self.register_buffer("frame_chol", chol.to(device), persistent=False)
 
     def _set_prior_buffers(self, tensors: dict[str, Tensor]) -> None:
         """Replace whichever latent prior is set by ``tensors`` (buffer name -> value)."""
+        self._mixture_pinv = None
         device = self.project.weight.device
         if all(hasattr(self, n) and getattr(self, n).shape == t.shape for n, t in tensors.items()):
             for name, tensor in tensors.items():
                 getattr(self, name).copy_(tensor)
             return
-        for name in PRIOR_BUFFERS:
+        for name in (*PRIOR_BUFFERS, "frame_mean", "frame_chol"):
             if hasattr(self, name):
                 delattr(self, name)
         for name, tensor in tensors.items():
@@ -250,7 +264,9 @@ class Generator(nn.Module):
     def input_latent(self, decoder_latent: Tensor, y: Tensor | None = None) -> Tensor:
         """Inverse of :meth:`decoder_latent` (e.g. to start inversion from an encoded shape)."""
         if self.has_latent_mixture:
-            return mixture_input_latent(decoder_latent, self._class_ids(y), *self._mixture())
+            if self._mixture_pinv is None or self._mixture_pinv.device != decoder_latent.device:
+                self._mixture_pinv = pseudo_inverses(self.mixture_transforms)  # once: ~20 ms at 12 x 8 x 128^2
+            return mixture_input_latent(decoder_latent, self._class_ids(y), *self._mixture(), pinv=self._mixture_pinv)
         if not hasattr(self, "latent_mean"):
             return decoder_latent
         if self.latent_mean.dim() == 1:
@@ -260,6 +276,28 @@ class Generator(nn.Module):
             raise ValueError("this generator maps latents per class: pass the class ids")
         centred = (decoder_latent - self.latent_mean[y]).unsqueeze(-1)
         return torch.linalg.solve(self.latent_transform[y], centred).squeeze(-1)
+
+    def move_latent(self, e: Tensor, y: Tensor, offset: Tensor) -> Tensor:
+        """Input latents ``e (B, D)`` of classes ``y`` moved by ``offset`` (``(D,)`` or ``(B, D)``) in the slider frame.
+
+        Without a mixture the slider frame is the input space itself: ``e + offset``
+        (under an affine prior that moves the decoder latent by ``L_c @ offset``).
+        With one, the move is made on the decoder latent, ``+ L_c @ offset`` where
+        ``L_c`` whitens the class's whole latent cloud (:func:`mixture_moments`),
+        and taken back to an input latent, so a slider means the same change
+        whichever component the shape is in.
+        """
+        if not self.has_latent_mixture:
+            return e + offset
+        step = torch.einsum("bij,bj->bi", self.frame_chol[y], offset.expand_as(e))
+        return self.input_latent(self.decoder_latent(e, y) + step, y)
+
+    def slider_coordinates(self, decoder_latent: Tensor, y: Tensor) -> Tensor:
+        """Slider-frame coordinates of decoder latents: where slider directions are fitted (see :meth:`move_latent`)."""
+        if not self.has_latent_mixture:
+            return self.input_latent(decoder_latent, y)
+        centred = (decoder_latent - self.frame_mean[y]).unsqueeze(-1)
+        return torch.linalg.solve_triangular(self.frame_chol[y], centred, upper=False).squeeze(-1)
 
     def _mixture(self) -> tuple[Tensor, Tensor, Tensor]:
         return self.mixture_means, self.mixture_transforms, self.mixture_cutoffs

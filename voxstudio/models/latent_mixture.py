@@ -67,17 +67,24 @@ def mixture_decoder_latent(e: Tensor, y: Tensor, means: Tensor, transforms: Tens
     return means[y, k] + torch.einsum("bij,bj->bi", transforms[y, k], e[:, 1:])
 
 
-def mixture_input_latent(z: Tensor, y: Tensor, means: Tensor, transforms: Tensor, cutoffs: Tensor) -> Tensor:
+def mixture_input_latent(
+    z: Tensor, y: Tensor, means: Tensor, transforms: Tensor, cutoffs: Tensor, pinv: Tensor | None = None
+) -> Tensor:
     """Input latents for decoder latents ``z (B, D)``: the inverse of :func:`mixture_decoder_latent`.
 
     The component is the one under which ``z`` is most likely; ``e[0]`` becomes the
     middle of that component's interval and ``e[1:]`` the least-squares
     coordinates of ``z`` in its axes. ``mixture_decoder_latent`` of the result
     gives ``z`` back up to its part along the one axis the map leaves out.
+    ``pinv`` (optional, ``(C, K, D-1, D)``, :func:`pseudo_inverses`) saves
+    solving a least-squares problem per component on every call.
     """
     t = transforms[y]  # (B, K, D, D-1)
     centred = z.unsqueeze(1) - means[y]  # (B, K, D)
-    coords = torch.linalg.lstsq(t, centred.unsqueeze(-1)).solution.squeeze(-1)  # (B, K, D-1)
+    if pinv is None:
+        coords = torch.linalg.lstsq(t, centred.unsqueeze(-1)).solution.squeeze(-1)  # (B, K, D-1)
+    else:
+        coords = torch.einsum("bkij,bkj->bki", pinv[y], centred)
     residual = centred - torch.einsum("bkij,bkj->bki", t, coords)
     # Gaussian log-density in the component's axes; the left-out axis is scored by
     # the smallest kept variance (it is at most that).
@@ -98,3 +105,28 @@ def mixture_input_latent(z: Tensor, y: Tensor, means: Tensor, transforms: Tensor
     middle = (0.5 * (lower + upper)).clamp(1e-6, 1 - 1e-6)
     e0 = torch.special.ndtri(middle)
     return torch.cat([e0.unsqueeze(1), coords[rows, k]], dim=1)
+
+
+def pseudo_inverses(transforms: Tensor) -> Tensor:
+    """``(C, K, D-1, D)`` pseudo-inverses of the transforms (full column rank), by the normal equations."""
+    t = transforms.double()
+    gram = t.transpose(-1, -2) @ t
+    return torch.linalg.solve(gram, t.transpose(-1, -2)).to(transforms.dtype)
+
+
+def mixture_moments(means: Tensor, transforms: Tensor, cutoffs: Tensor) -> tuple[Tensor, Tensor]:
+    """Per-class mean ``(C, D)`` and Cholesky factor ``(C, D, D)`` of the whole mixture.
+
+    The *slider frame*: slider directions are fitted and applied in these
+    whitened coordinates of a class's latent cloud, where one direction means
+    the same change in every component. (Moving the input latent ``e`` along a
+    fixed direction would not: each component has its own axes, and ``e[0]``
+    switches components.)
+    """
+    m, t = means.double(), transforms.double()
+    weights = torch.diff(cutoffs.double(), dim=1, prepend=torch.zeros_like(cutoffs[:, :1], dtype=torch.float64))
+    mean = torch.einsum("ck,ckd->cd", weights, m)
+    centred = m - mean[:, None]
+    cov = torch.einsum("ck,ckij,cklj->cil", weights, t, t) + torch.einsum("ck,cki,ckj->cij", weights, centred, centred)
+    cov = 0.5 * (cov + cov.transpose(1, 2)) + 1e-6 * torch.eye(m.shape[2], dtype=torch.float64)
+    return mean.float(), torch.linalg.cholesky(cov).float()

@@ -59,7 +59,9 @@ class LatentEngine(Protocol):
 
     def latent_for_seed(self, seed: int) -> np.ndarray: ...
 
-    def latent_with_sliders(self, base_z: np.ndarray, slider_values: Sequence[float] | np.ndarray) -> np.ndarray: ...
+    def latent_with_sliders(
+        self, base_z: np.ndarray, slider_values: Sequence[float] | np.ndarray, class_id: int | None = None
+    ) -> np.ndarray: ...
 
     def generate(self, z: np.ndarray, class_id: int | np.ndarray) -> np.ndarray: ...
 
@@ -144,7 +146,8 @@ def current_latent(engine: LatentEngine, params: GenerateParams) -> np.ndarray:
 
             z = slerp(z, other, float(params.t))
     if params.sliders and any(v != 0.0 for v in params.sliders):
-        z = np.asarray(engine.latent_with_sliders(z, np.asarray(params.sliders, dtype=np.float32)), dtype=np.float32)
+        sliders = np.asarray(params.sliders, dtype=np.float32)
+        z = np.asarray(engine.latent_with_sliders(z, sliders, int(params.class_id)), dtype=np.float32)
     return z
 
 

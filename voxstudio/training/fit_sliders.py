@@ -6,9 +6,10 @@ InterFaceGAN (Shen et al. 2020) on this generator, per class:
    their recorded attributes (:mod:`voxstudio.data.attributes`, voxels of the
    framed grid, counts, flags).
 2. **Their latents.** The generator's VAE encoder (shipped inside ``gan.*``) maps
-   each shape to its posterior mean, taken back through the class's latent prior (affine or mixture)
-   to the standard-normal ``z`` the sliders move (amortised inversion: ~2 ms a
-   shape, where ``VoxelEngine.invert`` needs seconds).
+   each shape to its posterior mean, taken to the *slider frame* the sliders move
+   in (``Generator.slider_coordinates``: the standard-normal ``z`` under an affine
+   prior, the class's whitened latent cloud under a mixture prior; amortised
+   inversion: ~2 ms a shape, where ``VoxelEngine.invert`` needs seconds).
 3. **One direction per attribute**: ridge regression ``z -> attribute``; the
    normalised weight vector is the direction. Its held-out R^2 says how linearly
    the latent carries the attribute. *Conditional* variant: the direction with the
@@ -126,8 +127,13 @@ class _Probe:
         self.base = np.stack([engine.latent_for_seed(s) for s in range(samples)])
 
     def grids(self, offset: np.ndarray) -> np.ndarray:
-        z = (self.base + offset[None, :]).astype(np.float32)
-        return self.engine.generate(z, np.full(len(z), self.class_id)) > 0.5
+        """The seeds moved by a slider-frame ``offset``, generated and thresholded."""
+        generator, device = self.engine._generator, self.engine.device
+        y = torch.full((len(self.base),), self.class_id, dtype=torch.long, device=device)
+        with torch.inference_mode():
+            base = torch.from_numpy(self.base.astype(np.float32)).to(device)
+            z = generator.move_latent(base, y, torch.from_numpy(offset.astype(np.float32)).to(device))
+        return self.engine.generate(z.cpu().numpy(), np.full(len(z), self.class_id)) > 0.5
 
     def plausibility(self, grids: np.ndarray) -> tuple[float, float]:
         """(class agreement, one-piece rate) of thresholded grids."""
@@ -320,7 +326,7 @@ def _fit_class(
 
 
 def _encode(engine: Any, grids: np.ndarray, class_id: int, batch: int = 64) -> np.ndarray:
-    """Standard-normal latents of ``grids`` through the VAE encoder and the class's latent prior."""
+    """Slider-frame latents of ``grids``: the VAE encoder's posterior means in ``Generator.slider_coordinates``."""
     encoder, generator = engine._encoder, engine._generator  # the engine's own networks, on its device
     if encoder is None:
         raise RuntimeError("these generator weights have no VAE encoder (encoder.* in gan.safetensors)")
@@ -330,7 +336,7 @@ def _encode(engine: Any, grids: np.ndarray, class_id: int, batch: int = 64) -> n
             x = torch.from_numpy(grids[start : start + batch].astype(np.float32)).to(engine.device)
             y = torch.full((x.shape[0],), class_id, dtype=torch.long, device=engine.device)
             mu, _ = encoder(x, y)
-            out.append(generator.input_latent(mu, y).cpu().numpy())
+            out.append(generator.slider_coordinates(mu, y).cpu().numpy())
     return np.concatenate(out).astype(np.float64)
 
 

@@ -29,12 +29,15 @@ def fit_gaussian_mixture(
     iterations: int = 60,
     shrink: float = DEFAULT_SHRINK,
     seed: int = 0,
+    tied: bool = False,
 ) -> tuple[Tensor, Tensor, Tensor]:
     """EM for a full-covariance Gaussian mixture: ``(weights (K,), means (K, D), covariances (K, D, D))``.
 
     ``mu (N, D)`` are posterior means; ``variance (N, D)`` (optional) their
     posterior variances, added to each component's diagonal (moment matching of
-    a mixture of diagonal Gaussians, as the single-Gaussian fit does). ``K`` drops
+    a mixture of diagonal Gaussians, as the single-Gaussian fit does). ``tied``
+    shares one covariance between the components (measured worse on the v5
+    generator: one piece 75.4 vs 79.9 %, 1-NNA 68.7 vs 64.3 %). ``K`` drops
     to ``N // MIN_POINTS_PER_COMPONENT`` (at least 1) for small sets. Float64 on CPU;
     deterministic for a given ``seed``.
     """
@@ -56,6 +59,8 @@ def fit_gaussian_mixture(
         covs = torch.einsum("kn,kni,knj->kij", resp, diff, diff) / counts[:, None, None]
         if var is not None:
             covs = covs + torch.diag_embed((resp @ var) / counts[:, None])
+        if tied:
+            covs = (weights[:, None, None] * covs).sum(0, keepdim=True).expand(k, d, d).clone()
         covs = _regularise(covs, shrink)
     return weights, means, covs
 
