@@ -420,3 +420,19 @@ def test_cli_gan_option_errors_are_messages(tmp_path, capsys) -> None:
     assert main(["train", "capsnet", "--data", str(tmp_path), "--out", str(tmp_path / "r"),
                  "--gan-option", "thin_weight=4"]) == 2
     assert "for gan training" in capsys.readouterr().err
+
+
+def test_freeze_encoder_trains_the_generator_only(tmp_path) -> None:
+    from voxstudio.training.gan_task import GANTaskOptions, build_task
+
+    data = toy_gan_set()
+    opts = GANTaskOptions(base_channels=4, latent_dim=16, train=GANTrainConfig(
+        eval_per_class=0, direction_samples=32, calibration_samples=0, preview_every=0, freeze_encoder=True))
+    task = build_task(data, None, out_dir=tmp_path, options=opts)
+    encoder_before = {k: v.clone() for k, v in task.encoder.state_dict().items()}
+    generator_before = {k: v.clone() for k, v in task.generator.state_dict().items()}
+    x, y = torch.from_numpy(data.voxels[:8]).float(), torch.from_numpy(data.labels[:8])
+    stats = task.train_step(x, y, 0)
+    assert np.isfinite(stats["recon_bce"])
+    assert all(torch.equal(encoder_before[k], v) for k, v in task.encoder.state_dict().items())
+    assert any(not torch.equal(generator_before[k], v) for k, v in task.generator.state_dict().items())

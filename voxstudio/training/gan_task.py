@@ -110,6 +110,9 @@ class GANTrainConfig:
     # also thickens bulky parts; this targets the parts whose loss splits a shape into
     # pieces (a chair seat floating over its legs). 0 = off.
     thin_weight: float = 0.0
+    # Keep the encoder as it is (fine-tuning): the latents the exported prior is fitted on then
+    # stay where the generator learnt to decode them (no drift between prior refits).
+    freeze_encoder: bool = False
     # One Gaussian per class for the ex-post latent density (else one for all).
     class_prior: bool = True
     prior_refit_every: int = 480  # refit the per-class Gaussians on encoded training shapes every N steps
@@ -367,7 +370,8 @@ class GANTask:
         stats: dict[str, float] = {}
         with autocast:
             if self.encoder is not None:
-                mu, logvar = self.encoder(real, y)
+                with torch.set_grad_enabled(not t.freeze_encoder):
+                    mu, logvar = self.encoder(real, y)
                 mu, logvar = mu.float(), logvar.float()
                 with torch.no_grad():
                     m = mu.detach().double().cpu()
