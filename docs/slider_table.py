@@ -2,6 +2,8 @@
 
     python docs/slider_table.py [weights/sliders.json]
 
+Prints the table, a blank line and the "Not offered" paragraph.
+
 Every figure comes from the ``figures`` record ``fit_sliders`` writes for each
 slider, so the table in ``weights/README.md`` is regenerated, not retyped,
 whenever the sliders are refitted.
@@ -44,5 +46,22 @@ def table(path: Path) -> str:
     return "\n".join([HEADER, *rows])
 
 
+def dropped(path: Path) -> str:
+    """The "Not offered" paragraph: every attribute left out, with the fit's reason."""
+    reasons = json.loads(path.read_text()).get("info", {}).get("dropped", {})
+    parts = [
+        f"**{c}** " + "; ".join(f"{a.replace('_', ' ')} ({why})" for a, why in attributes.items()) + "."
+        for c, attributes in reasons.items()
+        if attributes
+    ]
+    return (
+        "Not offered, with the reason (all in `sliders.json` under `info.dropped`; a class's longest side is "
+        "always 30 voxels, so that extent does not vary): " + " ".join(parts)
+    )
+
+
 if __name__ == "__main__":
-    print(table(Path(sys.argv[1] if len(sys.argv) > 1 else "weights/sliders.json")))
+    source = Path(sys.argv[1] if len(sys.argv) > 1 else "weights/sliders.json")
+    print(table(source))
+    print()
+    print(dropped(source))

@@ -72,7 +72,10 @@ def test_extent_sliders_move_the_measured_extent(engine: VoxelEngine) -> None:
             lo = measure_extents(low, min_voxels=3)[:, axis]
             hi = measure_extents(high, min_voxels=3)[:, axis]
             assert hi.mean() > lo.mean() + 1.0, (class_name, slider.name, lo, hi)
-            assert (hi > lo).mean() >= 0.7, (class_name, slider.name, lo, hi)
+            # Shapes span at most R - 2 voxels (the data's framing): one already that wide at the low
+            # end cannot get wider, so the share is taken over the shapes that can move.
+            movable = lo < low.shape[1] - 2
+            assert movable.mean() >= 0.5 and (hi > lo)[movable].mean() >= 0.7, (class_name, slider.name, lo, hi)
             checked += 1
     assert checked >= 4
 
