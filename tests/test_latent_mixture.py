@@ -194,8 +194,8 @@ def test_mixture_moments_match_samples() -> None:
     e = torch.randn(40000, 6, generator=torch.Generator().manual_seed(5))
     y = torch.zeros(len(e), dtype=torch.long)
     z = g.decoder_latent(e, y).double()
-    torch.testing.assert_close(g.frame_mean[0].double(), z.mean(0), atol=0.06, rtol=0)
-    cov = g.frame_chol[0].double() @ g.frame_chol[0].double().T
+    torch.testing.assert_close(g.slider_frame()[0][0].double(), z.mean(0), atol=0.06, rtol=0)
+    cov = g.slider_frame()[1][0].double() @ g.slider_frame()[1][0].double().T
     torch.testing.assert_close(cov, torch.cov(z.T), atol=0.25, rtol=0.05)
 
 
@@ -208,7 +208,7 @@ def test_slider_moves_are_the_same_change_in_every_component() -> None:
     offset = torch.tensor([0.5, -1.0, 0.0, 0.25, 0.3, 0.2])
     moved = g.move_latent(e, y, offset)
     step = g.decoder_latent(moved, y) - g.decoder_latent(e, y)
-    torch.testing.assert_close(step, torch.einsum("bij,j->bi", g.frame_chol[y], offset), atol=2e-3, rtol=1e-3)
+    torch.testing.assert_close(step, torch.einsum("bij,j->bi", g.slider_frame()[1][y], offset), atol=2e-3, rtol=1e-3)
     frame_step = g.slider_coordinates(g.decoder_latent(moved, y), y) - g.slider_coordinates(g.decoder_latent(e, y), y)
     # In frame coordinates too, except along the flat axis, which the frame whitens: there the mixture's
     # ~1e-3 left-out part counts as ~1.
@@ -238,7 +238,7 @@ def test_engine_sliders_act_in_the_class_frame_under_a_mixture() -> None:
         engine.latent_with_sliders(z, values)
     np.testing.assert_array_equal(engine.latent_with_sliders(z, np.zeros_like(values), 1), z)  # no move: same latent
     moved = engine.latent_with_sliders(z, values, 1)
-    expected = g.frame_chol[1] @ torch.from_numpy(1.5 * engine.direction_scales[0] * engine.directions[0])
+    expected = g.slider_frame()[1][1] @ torch.from_numpy(1.5 * engine.direction_scales[0] * engine.directions[0])
     y = torch.tensor([1])
     step = g.decoder_latent(torch.from_numpy(moved)[None], y) - g.decoder_latent(torch.from_numpy(z)[None], y)
     torch.testing.assert_close(step[0], expected, atol=2e-3, rtol=1e-3)
@@ -250,4 +250,18 @@ def test_engine_sliders_act_in_the_class_frame_under_a_mixture() -> None:
     np.testing.assert_array_equal(engine.latent_with_named_sliders(z, 1, {"Height": 0.0}), z)
     named = engine.latent_with_named_sliders(z, 1, {"Height": 5.0})  # clamped to the range's end, 2.0
     step = g.decoder_latent(torch.from_numpy(named)[None], y) - g.decoder_latent(torch.from_numpy(z)[None], y)
-    torch.testing.assert_close(step[0], 2.0 * g.frame_chol[1][:, 2], atol=2e-3, rtol=1e-3)
+    torch.testing.assert_close(step[0], 2.0 * g.slider_frame()[1][1][:, 2], atol=2e-3, rtol=1e-3)
+
+
+@pytest.mark.skipif(not torch.cuda.is_available(), reason="needs CUDA")
+def test_mixture_prior_runs_on_cuda() -> None:
+    g, _, _, _ = _mixture_generator(flat_axis=True)
+    e = torch.randn(8, 6)
+    y = torch.arange(8) % 2
+    offset = torch.tensor([0.5, 0.0, 0.2, 0.0, 0.1, 0.0])
+    on_cpu = (g.decoder_latent(e, y), g.input_latent(g.decoder_latent(e, y), y), g.move_latent(e, y, offset))
+    g.cuda()
+    on_gpu = (g.decoder_latent(e.cuda(), y.cuda()), g.input_latent(g.decoder_latent(e.cuda(), y.cuda()), y.cuda()),
+              g.move_latent(e.cuda(), y.cuda(), offset.cuda()))
+    for a, b in zip(on_cpu, on_gpu):
+        torch.testing.assert_close(b.cpu(), a, atol=1e-3, rtol=1e-3)

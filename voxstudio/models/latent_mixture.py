@@ -128,5 +128,5 @@ def mixture_moments(means: Tensor, transforms: Tensor, cutoffs: Tensor) -> tuple
     mean = torch.einsum("ck,ckd->cd", weights, m)
     centred = m - mean[:, None]
     cov = torch.einsum("ck,ckij,cklj->cil", weights, t, t) + torch.einsum("ck,cki,ckj->cij", weights, centred, centred)
-    cov = 0.5 * (cov + cov.transpose(1, 2)) + 1e-6 * torch.eye(m.shape[2], dtype=torch.float64)
+    cov = 0.5 * (cov + cov.transpose(1, 2)) + 1e-6 * torch.eye(m.shape[2], dtype=torch.float64, device=m.device)
     return mean.float(), torch.linalg.cholesky(cov).float()
