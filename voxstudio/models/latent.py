@@ -163,6 +163,24 @@ def compute_directions(
     return directions, scales
 
 
+def export_directions(
+    generator: Generator, k: int, direction_samples: int, calibration_samples: int
+) -> tuple[np.ndarray, np.ndarray]:
+    """The slider directions saved with exported weights (training export and prior refits alike).
+
+    :func:`compute_directions` with seed 0 and at least ``latent_dim + 1`` samples,
+    scale-calibrated on ``calibration_samples`` latents (0: not calibrated).
+    """
+    return compute_directions(
+        generator,
+        k=k,
+        num_samples=max(direction_samples, generator.latent_dim + 1),
+        seed=0,
+        calibrate=calibration_samples > 0,
+        calibration_samples=calibration_samples,
+    )
+
+
 def calibrate_scales(
     generator: Generator,
     directions: np.ndarray,

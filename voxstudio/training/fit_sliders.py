@@ -47,6 +47,7 @@ import torch
 
 from voxstudio.data.attributes import ATTRIBUTES, CLASS_ATTRIBUTES, class_attribute_table
 from voxstudio.models.sliders import NamedSlider, SliderSet, save_sliders
+from voxstudio.training.latent_prior import encode_shapes
 
 __all__ = ["FitConfig", "fit_sliders", "main"]
 
@@ -330,14 +331,10 @@ def _encode(engine: Any, grids: np.ndarray, class_id: int, batch: int = 64) -> n
     encoder, generator = engine._encoder, engine._generator  # the engine's own networks, on its device
     if encoder is None:
         raise RuntimeError("these generator weights have no VAE encoder (encoder.* in gan.safetensors)")
-    out = []
+    mu, _ = encode_shapes(encoder, grids, np.full(len(grids), class_id), batch)
     with torch.inference_mode():
-        for start in range(0, len(grids), batch):
-            x = torch.from_numpy(grids[start : start + batch].astype(np.float32)).to(engine.device)
-            y = torch.full((x.shape[0],), class_id, dtype=torch.long, device=engine.device)
-            mu, _ = encoder(x, y)
-            out.append(generator.slider_coordinates(mu, y).cpu().numpy())
-    return np.concatenate(out).astype(np.float64)
+        y = torch.full((len(mu),), class_id, dtype=torch.long, device=engine.device)
+        return generator.slider_coordinates(mu.float().to(engine.device), y).cpu().numpy().astype(np.float64)
 
 
 # ----------------------------------------------------------------------------- entry points

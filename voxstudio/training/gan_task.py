@@ -56,7 +56,7 @@ from voxstudio.models.gan import (
     make_ema,
     update_ema,
 )
-from voxstudio.models.latent import compute_directions
+from voxstudio.models.latent import export_directions
 from voxstudio.models.weights import (
     DIRECTIONS_KEY,
     ENCODER_PREFIX,
@@ -68,7 +68,7 @@ from voxstudio.models.weights import (
     save_weights,
 )
 from voxstudio.training.gan_metrics import evaluate_generator
-from voxstudio.training.latent_prior import DEFAULT_COMPONENTS, fit_class_mixtures
+from voxstudio.training.latent_prior import DEFAULT_COMPONENTS, encode_by_class, encode_shapes, fit_class_mixtures
 
 if TYPE_CHECKING:
     from voxstudio.data.dataset import VoxelDataset
@@ -453,14 +453,7 @@ class GANTask:
             else:
                 mean, chol = self.fit_posterior()
                 ema.set_latent_affine(mean.float(), t.prior_temperature * chol.float())
-        directions, scales = compute_directions(
-            ema,
-            k=NUM_DIRECTIONS,
-            num_samples=max(t.direction_samples, self.arch.latent_dim + 1),
-            seed=0,
-            calibrate=t.calibration_samples > 0,
-            calibration_samples=t.calibration_samples,
-        )
+        directions, scales = export_directions(ema, NUM_DIRECTIONS, t.direction_samples, t.calibration_samples)
         encoder = _unwrap(self.encoder) if self.encoder is not None else None
         state = generator_state(ema, encoder, torch.from_numpy(directions), torch.from_numpy(scales))
         save_weights(Path(out_dir) / GAN_STEM, state, self.export_config())
@@ -474,7 +467,7 @@ class GANTask:
         if self.train_set is None:
             return self.posterior_gaussian()
         voxels, labels = np.asarray(self.train_set.voxels), np.asarray(self.train_set.labels)
-        mu, variance = self._encode(voxels, labels, batch_size)
+        mu, variance = encode_shapes(_unwrap(self.encoder), voxels, labels, batch_size)
         return _gaussian_fit(mu, variance)
 
     def fit_class_posteriors(self, per_class: int | None = None, seed: int = 0,
@@ -504,33 +497,8 @@ class GANTask:
         if self.train_set is None:
             raise ValueError("fitting per-class posteriors needs the training set (build_task sets it)")
         voxels, labels = np.asarray(self.train_set.voxels), np.asarray(self.train_set.labels)
-        rng = np.random.default_rng(seed)
-        encoded = []
-        for c in range(self.arch.num_classes):
-            index = np.flatnonzero(labels == c)
-            if per_class is not None and len(index) > per_class:
-                index = np.sort(rng.choice(index, per_class, replace=False))
-            encoded.append(self._encode(voxels[index], labels[index], batch_size))
-        return encoded
-
-    def _encode(self, voxels: np.ndarray, labels: np.ndarray, batch_size: int) -> tuple[Tensor, Tensor]:
-        """Posterior means and variances ``(N, D)`` (float64, CPU) of shapes under the encoder."""
-        encoder = _unwrap(self.encoder)
-        mus, variances = [], []
-        was_training = encoder.training
-        encoder.eval()
-        with torch.no_grad():
-            for i in range(0, len(labels), batch_size):
-                x = torch.from_numpy(voxels[i : i + batch_size]).float().to(self.device)
-                yy = torch.from_numpy(labels[i : i + batch_size]).long().to(self.device)
-                mu, logvar = encoder(x, yy)
-                mus.append(mu.double().cpu())
-                variances.append(logvar.double().exp().cpu())
-        encoder.train(was_training)
-        if not mus:
-            empty = torch.zeros(0, self.arch.latent_dim, dtype=torch.float64)
-            return empty, empty.clone()
-        return torch.cat(mus), torch.cat(variances)
+        return encode_by_class(_unwrap(self.encoder), voxels, labels, self.arch.num_classes, per_class, seed,
+                               batch_size)
 
     def export_config(self) -> dict[str, Any]:
         return {

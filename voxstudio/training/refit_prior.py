@@ -24,35 +24,10 @@ from typing import Any
 import numpy as np
 import torch
 
-from voxstudio.models.gan import Encoder
-from voxstudio.models.latent import compute_directions
+from voxstudio.models.latent import export_directions
 from voxstudio.models.weights import FILE_INFO_KEY, GAN_STEM, generator_state, save_weights
-from voxstudio.training.latent_prior import DEFAULT_COMPONENTS, DEFAULT_SHRINK, fit_class_mixtures
-
-NUM_DIRECTION_SAMPLES = 1024
-NUM_CALIBRATION_SAMPLES = 64
-
-
-def encode_split(encoder: Encoder, voxels: np.ndarray, labels: np.ndarray, num_classes: int,
-                 batch_size: int = 256) -> list[tuple[torch.Tensor, torch.Tensor]]:
-    """Posterior means and variances (float64, CPU) of every shape, one ``(mu, variance)`` pair per class."""
-    device = next(encoder.parameters()).device
-    encoder.eval()
-    out = []
-    for c in range(num_classes):
-        index = np.flatnonzero(labels == c)
-        mus, variances = [], []
-        with torch.inference_mode():
-            for start in range(0, len(index), batch_size):
-                chunk = index[start : start + batch_size]
-                x = torch.from_numpy(voxels[chunk].astype(np.float32)).to(device)
-                y = torch.full((len(chunk),), c, dtype=torch.long, device=device)
-                mu, logvar = encoder(x, y)
-                mus.append(mu.double().cpu())
-                variances.append(logvar.double().exp().cpu())
-        d = encoder.latent_dim
-        out.append((torch.cat(mus), torch.cat(variances)) if mus else (torch.zeros(0, d), torch.zeros(0, d)))
-    return out
+from voxstudio.training.gan_task import NUM_DIRECTIONS, GANTrainConfig
+from voxstudio.training.latent_prior import DEFAULT_COMPONENTS, DEFAULT_SHRINK, encode_by_class, fit_class_mixtures
 
 
 def refit_prior(
@@ -80,20 +55,19 @@ def refit_prior(
     if int(data.resolution) != engine.resolution:
         raise ValueError(f"data set resolution {data.resolution} differs from the generator's {engine.resolution}")
     log(f"encoding {len(data.labels)} training shapes")
-    encoded = encode_split(encoder, np.asarray(data.voxels), np.asarray(data.labels), len(engine.classes))
+    encoded = encode_by_class(encoder, np.asarray(data.voxels), np.asarray(data.labels), len(engine.classes))
     log(f"fitting {components} Gaussians per class")
     means, transforms, cutoffs = fit_class_mixtures(encoded, components)
     generator.set_latent_mixture(means, transforms, cutoffs)
     config = dict(engine.configs["gan"])
     training = config.get("training") or {}
     log("recomputing the slider directions")
-    directions, scales = compute_directions(
+    defaults = GANTrainConfig()
+    directions, scales = export_directions(
         generator,
-        k=int(config.get("num_directions", 8)),
-        num_samples=max(int(training.get("direction_samples", NUM_DIRECTION_SAMPLES)), generator.latent_dim + 1),
-        seed=0,
-        calibrate=True,
-        calibration_samples=int(training.get("calibration_samples", NUM_CALIBRATION_SAMPLES)) or NUM_CALIBRATION_SAMPLES,
+        int(config.get("num_directions", NUM_DIRECTIONS)),
+        int(training.get("direction_samples", defaults.direction_samples)),
+        int(training.get("calibration_samples", defaults.calibration_samples)),
     )
     record = {
         "kind": "gaussian_mixture_per_class",
