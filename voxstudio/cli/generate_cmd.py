@@ -141,14 +141,13 @@ def generate_grids(
     """Occupancy probabilities ``(N, R, R, R)`` for ``seeds``, exactly as the GUI computes each one."""
     import numpy as np
 
-    latents = []
-    for seed in seeds:
-        z = np.asarray(engine.latent_for_seed(int(seed)), dtype=np.float32)
-        if any(v != 0.0 for v in sliders):
-            z = engine.latent_with_sliders(z, np.asarray(sliders, dtype=np.float32), class_id)
-        if named:
-            z = engine.latent_with_named_sliders(z, class_id, named)
-        latents.append(z)
+    from voxstudio.session.results import GenerateParams
+    from voxstudio.session.shape_latent import current_latent
+
+    named_pairs = tuple((named or {}).items())
+    latents = [current_latent(engine, GenerateParams(int(class_id), int(seed), sliders=tuple(sliders),
+                                                     named=named_pairs))
+               for seed in seeds]
     # One latent at a time, like the GUI: results do not depend on the batch.
     return np.stack([np.asarray(engine.generate(z, int(class_id)), dtype=np.float32) for z in latents])
 

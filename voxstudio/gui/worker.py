@@ -48,6 +48,7 @@ from voxstudio.gui.requests import (
     ShapeResult,
 )
 from voxstudio.gui.surface import grid_to_polydata
+from voxstudio.session.shape_latent import current_latent
 
 if TYPE_CHECKING:  # voxstudio.models: for the type checker only (no torch on the GUI path at start-up)
     import torch
@@ -278,26 +279,11 @@ class EngineWorker(QObject):
             self._latent_cache[seed] = z
         return z
 
-    def _end_latent(self, seed: int, loaded: tuple[float, ...] | None) -> np.ndarray:
-        """An interpolation end: a loaded shape's latent ("Open in generator") or the seed's."""
-        return self._latent(seed) if loaded is None else np.asarray(loaded, dtype=np.float32)
-
     def _generate(self, params: GenerateParams) -> np.ndarray:
         if self._last_generated is not None and self._last_generated[0] == params:
             return self._last_generated[1]  # only the view changed: re-mesh, don't regenerate
         engine = self.require_engine()
-        base = self._end_latent(params.seed_a, params.latent_a)
-        if params.t > 0.0:
-            other = self._end_latent(params.seed_b, params.latent_b)
-            if not np.array_equal(base, other):
-                from voxstudio.models.latent import slerp
-
-                base = slerp(base, other, float(params.t))
-        z = base
-        if params.sliders and any(v != 0.0 for v in params.sliders):
-            z = engine.latent_with_sliders(base, np.asarray(params.sliders, dtype=np.float32), int(params.class_id))
-        if params.named:
-            z = engine.latent_with_named_sliders(z, int(params.class_id), dict(params.named))
+        z = current_latent(engine, params, seed_latent=self._latent)
         grid = np.asarray(engine.generate(z, int(params.class_id)), dtype=np.float32)
         self.stats["generate"] += 1
         self._last_generated = (params, grid)

@@ -13,7 +13,7 @@ Two kinds of batch:
   that seed in the Generate panel (sliders at zero) and the shape is exactly the
   one a user would get by typing the seed.
 * **More like this**: sample ``i`` is the current shape's latent ``z`` (end A or
-  the A -> B mix, sliders applied) perturbed by Gaussian noise ``e``:
+  the A -> B mix, numbered and named sliders applied) perturbed by Gaussian noise ``e``:
   ``z_i = sqrt(1 - s^2) z + s e_i``, ``s`` the spread. The mix keeps a standard
   normal latent standard normal (where the generator was trained: plain
   ``z + s e`` drifts off the latent shell toward blobs); ``s = 0`` is the shape
@@ -30,6 +30,7 @@ from typing import Protocol
 import numpy as np
 
 from voxstudio.session.results import GenerateParams
+from voxstudio.session.shape_latent import SliderEngine, current_latent
 
 __all__ = [
     "DEFAULT_COUNT",
@@ -51,17 +52,8 @@ DEFAULT_SPREAD = 0.4
 SEED_MAX = 2**31 - 1
 
 
-class LatentEngine(Protocol):
+class LatentEngine(SliderEngine, Protocol):
     """The part of ``VoxelEngine`` a gallery uses (tests may pass a stand-in)."""
-
-    @property
-    def latent_dim(self) -> int: ...
-
-    def latent_for_seed(self, seed: int) -> np.ndarray: ...
-
-    def latent_with_sliders(
-        self, base_z: np.ndarray, slider_values: Sequence[float] | np.ndarray, class_id: int | None = None
-    ) -> np.ndarray: ...
 
     def generate(self, z: np.ndarray, class_id: int | np.ndarray) -> np.ndarray: ...
 
@@ -126,29 +118,6 @@ def variation_label(origin: str, index: int) -> str:
     if "\u2026" in tail or len(steps) > 4:
         steps = ["\u2026", *steps[-3:]]
     return " ".join([head, *steps]) if head else " ".join(steps)
-
-
-def current_latent(engine: LatentEngine, params: GenerateParams) -> np.ndarray:
-    """The latent the generator is given for ``params``, as the engine worker computes it.
-
-    End A (seed or loaded latent), slerp toward end B at ``t``, then the sliders.
-    """
-    def end(seed: int, loaded: tuple[float, ...] | None) -> np.ndarray:
-        if loaded is not None:
-            return np.asarray(loaded, dtype=np.float32)
-        return np.asarray(engine.latent_for_seed(seed), dtype=np.float32)
-
-    z = end(params.seed_a, params.latent_a)
-    if params.t > 0.0:
-        other = end(params.seed_b, params.latent_b)
-        if not np.array_equal(z, other):
-            from voxstudio.models.latent import slerp
-
-            z = slerp(z, other, float(params.t))
-    if params.sliders and any(v != 0.0 for v in params.sliders):
-        sliders = np.asarray(params.sliders, dtype=np.float32)
-        z = np.asarray(engine.latent_with_sliders(z, sliders, int(params.class_id)), dtype=np.float32)
-    return z
 
 
 def plan_samples(engine: LatentEngine, spec: GallerySpec, indices: Sequence[int]) -> list[GallerySample]:
