@@ -5,7 +5,7 @@ from __future__ import annotations
 import inspect
 
 from voxstudio.models.engine import VoxelEngine
-from voxstudio.models.engine_protocol import InferenceEngine
+from voxstudio.models.engine_protocol import InferenceEngine, LatentSource
 
 
 def test_voxel_engine_is_an_inference_engine():
@@ -15,11 +15,13 @@ def test_voxel_engine_is_an_inference_engine():
 
 
 def test_every_protocol_method_accepts_the_protocols_arguments():
-    members = {name for name in vars(InferenceEngine) if not name.startswith("_")}
-    methods = {name for name in members if inspect.isfunction(vars(InferenceEngine)[name])}
-    assert {"generate", "classify", "invert", "decode_pose", "presence"} <= methods
+    # The protocol's own members and those of the slice it extends (LatentSource).
+    declared = {**vars(LatentSource), **vars(InferenceEngine)}
+    methods = {name for name, member in declared.items() if not name.startswith("_") and inspect.isfunction(member)}
+    assert {"generate", "latent_with_named_sliders", "classify", "invert", "decode_pose", "presence"} <= methods
+    assert LatentSource in InferenceEngine.__mro__
     for name in methods:
-        wanted = inspect.signature(vars(InferenceEngine)[name]).parameters
+        wanted = inspect.signature(declared[name]).parameters
         have = inspect.signature(getattr(VoxelEngine, name)).parameters
         for parameter in wanted.values():
             assert parameter.name in have, f"VoxelEngine.{name} lacks {parameter.name}"

@@ -25,12 +25,12 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Protocol
 
 import numpy as np
 
+from voxstudio.models.engine_protocol import LatentSource
 from voxstudio.session.results import GenerateParams
-from voxstudio.session.shape_latent import SliderEngine, current_latent
+from voxstudio.session.shape_latent import current_latent
 
 __all__ = [
     "DEFAULT_COUNT",
@@ -52,10 +52,8 @@ DEFAULT_SPREAD = 0.4
 SEED_MAX = 2**31 - 1
 
 
-class LatentEngine(SliderEngine, Protocol):
-    """The part of ``VoxelEngine`` a gallery uses (tests may pass a stand-in)."""
-
-    def generate(self, z: np.ndarray, class_id: int | np.ndarray) -> np.ndarray: ...
+#: The part of ``VoxelEngine`` a gallery uses (tests may pass a stand-in).
+LatentEngine = LatentSource
 
 
 @dataclass(frozen=True)

@@ -11,33 +11,18 @@ lives here once.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping, Sequence
-from typing import Protocol
+from collections.abc import Callable
 
 import numpy as np
 
+from voxstudio.models.engine_protocol import LatentSource
 from voxstudio.session.results import GenerateParams
 
-__all__ = ["SliderEngine", "current_latent"]
-
-
-class SliderEngine(Protocol):
-    """The part of ``VoxelEngine`` that turns a shape state into a latent (tests may pass a stand-in)."""
-
-    @property
-    def latent_dim(self) -> int: ...
-
-    def latent_for_seed(self, seed: int) -> np.ndarray: ...
-
-    def latent_with_sliders(
-        self, base_z: np.ndarray, slider_values: Sequence[float] | np.ndarray, class_id: int | None = None
-    ) -> np.ndarray: ...
-
-    def latent_with_named_sliders(self, base_z: np.ndarray, class_id: int, values: Mapping[str, float]) -> np.ndarray: ...
+__all__ = ["current_latent"]
 
 
 def current_latent(
-    engine: SliderEngine, params: GenerateParams, seed_latent: Callable[[int], np.ndarray] | None = None
+    engine: LatentSource, params: GenerateParams, seed_latent: Callable[[int], np.ndarray] | None = None
 ) -> np.ndarray:
     """The latent the generator is given for ``params``: ``(latent_dim,)`` float32.
 
