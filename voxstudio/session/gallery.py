@@ -38,7 +38,6 @@ __all__ = [
     "MAX_COUNT",
     "GallerySample",
     "GallerySpec",
-    "LatentEngine",
     "current_latent",
     "generate_samples",
     "plan_samples",
@@ -50,10 +49,6 @@ DEFAULT_COUNT = 12
 MAX_COUNT = 64
 DEFAULT_SPREAD = 0.4
 SEED_MAX = 2**31 - 1
-
-
-#: The part of ``VoxelEngine`` a gallery uses (tests may pass a stand-in).
-LatentEngine = LatentSource
 
 
 @dataclass(frozen=True)
@@ -118,7 +113,7 @@ def variation_label(origin: str, index: int) -> str:
     return " ".join([head, *steps]) if head else " ".join(steps)
 
 
-def plan_samples(engine: LatentEngine, spec: GallerySpec, indices: Sequence[int]) -> list[GallerySample]:
+def plan_samples(engine: LatentSource, spec: GallerySpec, indices: Sequence[int]) -> list[GallerySample]:
     """The samples ``indices`` of ``spec`` (each ``0 <= i < spec.count``), with their latents."""
     for index in indices:
         if not 0 <= index < spec.count:
@@ -140,7 +135,7 @@ def plan_samples(engine: LatentEngine, spec: GallerySpec, indices: Sequence[int]
     return samples
 
 
-def generate_samples(engine: LatentEngine, spec: GallerySpec,
+def generate_samples(engine: LatentSource, spec: GallerySpec,
                      indices: Sequence[int]) -> tuple[list[GallerySample], np.ndarray]:
     """Plan ``indices`` and generate them in one batch: ``(samples, grids (B, R, R, R) float32)``."""
     samples = plan_samples(engine, spec, indices)
