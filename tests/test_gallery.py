@@ -8,13 +8,13 @@ import pytest
 from voxstudio.core.thumbnail import BACKGROUND_RGB, render_thumbnail
 from voxstudio.session.gallery import (
     GallerySpec,
-    current_latent,
     generate_samples,
     plan_samples,
     sample_seed,
     variation_label,
 )
 from voxstudio.session.results import GenerateParams
+from voxstudio.session.shape_latent import current_latent
 
 
 @pytest.fixture(scope="module")

@@ -11,7 +11,7 @@ from gui_helpers import SlowEngine, shared_engine, wait_for_shape
 from PySide6.QtCore import QElapsedTimer, Qt, QTimer
 
 from voxstudio.gui.gallery import GalleryController
-from voxstudio.session.gallery import current_latent
+from voxstudio.session.shape_latent import current_latent
 
 pytestmark = pytest.mark.gui
 

@@ -38,7 +38,6 @@ __all__ = [
     "MAX_COUNT",
     "GallerySample",
     "GallerySpec",
-    "current_latent",
     "generate_samples",
     "plan_samples",
     "sample_seed",
