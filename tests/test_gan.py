@@ -436,3 +436,21 @@ def test_freeze_encoder_trains_the_generator_only(tmp_path) -> None:
     assert np.isfinite(stats["recon_bce"])
     assert all(torch.equal(encoder_before[k], v) for k, v in task.encoder.state_dict().items())
     assert any(not torch.equal(generator_before[k], v) for k, v in task.generator.state_dict().items())
+
+
+def test_adv_weight_zero_trains_a_plain_vae_without_the_critic(tmp_path) -> None:
+    """adv_weight 0 skips the critic's update and the prior samples, and still lowers the reconstruction loss."""
+    from voxstudio.training.gan_task import GANTaskOptions, build_task
+
+    data = toy_gan_set()
+    opts = GANTaskOptions(base_channels=4, latent_dim=16, train=GANTrainConfig(
+        eval_per_class=0, direction_samples=32, calibration_samples=0, preview_every=0, adv_weight=0.0,
+        lr_g=2e-3))
+    task = build_task(data, None, out_dir=tmp_path, options=opts)
+    critic_before = {k: v.clone() for k, v in task.discriminator.state_dict().items()}
+    x, y = torch.from_numpy(data.voxels[:8]).float(), torch.from_numpy(data.labels[:8])
+    losses = [task.train_step(x, y, step)["recon_bce"] for step in range(12)]
+    assert all(torch.equal(critic_before[k], v) for k, v in task.discriminator.state_dict().items())
+    assert losses[-1] < losses[0]
+    stats = task.train_step(x, y, 12)
+    assert stats["d_loss"] == 0.0 and stats["g_adv"] == 0.0

@@ -354,16 +354,22 @@ class GANTask:
             return mean.float().to(self.device) + e @ chol.float().to(self.device).T
 
         autocast = torch.autocast("cpu", dtype=torch.bfloat16, enabled=t.bf16 and self.device.type == "cpu")
-        # Discriminator: prior samples of the real batch's classes vs the real batch.
-        with torch.no_grad(), autocast:
-            fake = self.generator(sample_latents(), y).float()
-        with autocast:
-            real_scores = self.discriminator(translate_xy(real, t.translate), y).float()
-            fake_scores = self.discriminator(translate_xy(fake, t.translate), y).float()
-        d_loss = d_hinge_loss(real_scores, fake_scores)
-        self.opt_d.zero_grad(set_to_none=True)
-        d_loss.backward()
-        self.opt_d.step()
+        # adv_weight 0 with an encoder trains a plain (beta-)VAE: no critic step and no prior
+        # samples through the generator, which halves the cost of a step.
+        adversarial = self.encoder is None or t.adv_weight > 0
+        zero = torch.zeros((), device=self.device)
+        real_scores = fake_scores = d_loss = zero
+        if adversarial:
+            # Discriminator: prior samples of the real batch's classes vs the real batch.
+            with torch.no_grad(), autocast:
+                fake = self.generator(sample_latents(), y).float()
+            with autocast:
+                real_scores = self.discriminator(translate_xy(real, t.translate), y).float()
+                fake_scores = self.discriminator(translate_xy(fake, t.translate), y).float()
+            d_loss = d_hinge_loss(real_scores, fake_scores)
+            self.opt_d.zero_grad(set_to_none=True)
+            d_loss.backward()
+            self.opt_d.step()
 
         # Generator (+ encoder): one generator call on [encoded reals; prior samples].
         z_prior = sample_latents()
@@ -380,9 +386,12 @@ class GANTask:
                     self.post_mean.mul_(k).add_(m.mean(0), alpha=1 - k)
                     self.post_moment.mul_(k).add_(second, alpha=1 - k)
                 z_post = mu + torch.randn_like(mu) * (0.5 * logvar).exp()
-                logits = self.generator(torch.cat([z_post, z_prior]), torch.cat([y, y]), return_logits=True)
+                if adversarial:
+                    logits = self.generator(torch.cat([z_post, z_prior]), torch.cat([y, y]), return_logits=True)
+                else:
+                    logits = self.generator(z_post, y, return_logits=True)
                 logits = logits.float()
-                recon_logits, fake_logits = logits[:b], logits[b:]
+                recon_logits, fake_logits = logits[:b], logits[b:] if adversarial else logits
                 pos_weight = None if t.pos_weight == 1.0 else torch.tensor(t.pos_weight, device=logits.device)
                 # The thin-part bonus is given as an element weight on top of pos_weight:
                 # an occupied thin voxel then weighs pos_weight + thin_weight, others as before.
@@ -398,7 +407,7 @@ class GANTask:
                 fake_logits = self.generator(z_prior, y, return_logits=True).float()
                 recon = kl = torch.zeros((), device=self.device)
             fake = torch.sigmoid(fake_logits)
-            adv = g_hinge_loss(self.discriminator(translate_xy(fake, t.translate), y).float())
+            adv = g_hinge_loss(self.discriminator(translate_xy(fake, t.translate), y).float()) if adversarial else zero
         beta = t.kl_warmup_weight if step < t.kl_warmup_steps else t.kl_weight
         g_loss = t.recon_weight * recon + beta * kl + (t.adv_weight if self.encoder is not None else 1.0) * adv
         self.opt_g.zero_grad(set_to_none=True)
