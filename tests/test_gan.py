@@ -199,6 +199,9 @@ def test_cli_train_then_evaluate_gan(tmp_path, capsys) -> None:
                  "--json", str(tmp_path / "m.json")]) == 0
     metrics = json.loads((tmp_path / "m.json").read_text())
     assert 0.0 <= metrics["1nna"] <= 1.0 and 0.0 <= metrics["cov"] <= 1.0 and "box.mmd" in metrics
+    # The copy check against the training split comes with every evaluation of a test split.
+    assert 0.0 <= metrics["nearest_train_iou"] <= 1.0 and 0.0 < metrics["box.reference_nearest_train_iou"] <= 1.0
+    assert "nearest_train_iou:" in capsys.readouterr().out
 
 
 def test_latent_affine_maps_inputs_and_round_trips_state() -> None:

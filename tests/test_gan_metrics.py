@@ -8,6 +8,7 @@ import pytest
 from voxstudio.training.gan_metrics import (
     class_agreement,
     evaluate_generator,
+    nearest_iou,
     paired_iou,
     pairwise_iou,
     set_metrics,
@@ -83,3 +84,27 @@ def test_class_agreement_and_evaluate_generator() -> None:
     out = evaluate_generator(perfect, ref, labels, latent_dim=4, classify=lambda g: (g[:, :, :, 8:].any(axis=(1, 2, 3))).astype(int))
     assert out["mmd"] == 0.0 and out["cov"] == 1.0
     assert out["class_agreement"] == 1.0
+
+
+def test_nearest_training_iou_tells_copies_from_new_shapes() -> None:
+    train = np.concatenate([_boxes([4, 6, 8]), _boxes([4, 6, 8], z0=8)])
+    train_labels = np.array([0] * 3 + [1] * 3)
+    ref = np.concatenate([_boxes([5, 7]), _boxes([5, 7], z0=8)])
+    labels = np.array([0] * 2 + [1] * 2)
+    assert np.allclose(nearest_iou(train[:3], train), 1.0)
+    # The 5-cube lies inside the 6-cube (IoU 125/216), nearer than the 4-cube inside it (64/125).
+    assert nearest_iou(_boxes([5]), train[:3])[0] == pytest.approx(125 / 216)
+
+    def copying(z: np.ndarray, ids: np.ndarray) -> np.ndarray:
+        # Replays training shapes of the requested class.
+        return np.concatenate([train[train_labels == c][: (ids == c).sum()] for c in np.unique(ids)]).astype(np.float32)
+
+    def new(z: np.ndarray, ids: np.ndarray) -> np.ndarray:
+        return np.concatenate([ref[labels == c][: (ids == c).sum()] for c in np.unique(ids)]).astype(np.float32)
+
+    copied = evaluate_generator(copying, ref, labels, latent_dim=4, training=(train, train_labels))
+    fresh = evaluate_generator(new, ref, labels, latent_dim=4, training=(train, train_labels))
+    assert copied["nearest_train_iou"] == 1.0
+    assert fresh["nearest_train_iou"] == pytest.approx(fresh["reference_nearest_train_iou"])
+    assert fresh["nearest_train_iou"] < 0.8
+    assert "nearest_train_iou" not in evaluate_generator(new, ref, labels, latent_dim=4)

@@ -17,6 +17,12 @@ Definitions follow Achlioptas et al. 2018 / Yang et al. 2019 (PointFlow):
   indistinguishable; 1.0 means every shape's nearest neighbour comes from its own
   set (disjoint distributions); values well below 0.5 mean the generator copies
   reference shapes (a copied set scores 0).
+
+None of these sees the *training* set, so a generator that replays its training
+shapes scores as well as the data itself. **Nearest-training IoU** is the check:
+per shape, the IoU with the closest training shape of its class (median over the
+set), for the samples and for the reference shapes. Samples far above the
+reference figure are near-copies of training shapes, not new furniture.
 """
 
 from __future__ import annotations
@@ -62,6 +68,11 @@ def pairwise_iou(a: ArrayLike, b: ArrayLike, threshold: float = 0.5, chunk: int 
         union = block.sum(dim=1, keepdim=True) + size_b[None, :] - inter
         out[start : start + chunk] = iou_from_counts(inter, union)
     return out.numpy()
+
+
+def nearest_iou(shapes: ArrayLike, pool: ArrayLike, threshold: float = 0.5) -> np.ndarray:
+    """Per grid of ``shapes`` ``(N, ...)``, its IoU with the closest grid of ``pool`` ``(M, ...)`` -> ``(N,)``."""
+    return pairwise_iou(shapes, pool, threshold).max(axis=1)
 
 
 def paired_iou(a: ArrayLike, b: ArrayLike, threshold: float = 0.5) -> np.ndarray:
@@ -150,6 +161,7 @@ def evaluate_generator(
     max_per_class: int = 200,
     seed: int = 0,
     per_class: dict[int, dict[str, float]] | None = None,
+    training: tuple[np.ndarray, np.ndarray] | None = None,
 ) -> dict[str, float]:
     """Per-class COV / MMD / 1-NNA / one-piece share (averaged over classes) and class agreement.
 
@@ -158,10 +170,14 @@ def evaluate_generator(
     generated as there are reference shapes of that class (capped at
     ``max_per_class``, which keeps 1-NNA's ``O(N^2)`` matrices small), so 1-NNA is
     balanced and 0.5 is the ideal. ``per_class`` (optional) receives each
-    class's own metrics.
+    class's own metrics. ``training`` (optional: grids, labels) adds the
+    nearest-training IoU of the samples (``nearest_train_iou``) and of the reference
+    shapes (``reference_nearest_train_iou``): the copy check the set metrics cannot make.
     """
     rng = np.random.default_rng(seed)
     results: dict[str, list[float]] = {"cov": [], "mmd": [], "1nna": [], "one_piece": []}
+    if training is not None:
+        results.update(nearest_train_iou=[], reference_nearest_train_iou=[])
     predicted_all, requested_all = [], []
     for c in np.unique(reference_labels):
         c = int(c)
@@ -178,6 +194,14 @@ def evaluate_generator(
         results["one_piece"].append(one_piece_fraction(gen))
         if per_class is not None:
             per_class[c] = {**m.as_dict(), "one_piece": results["one_piece"][-1]}
+        if training is not None:
+            pool = training[0][training[1] == c]
+            copies = {"nearest_train_iou": float(np.median(nearest_iou(gen, pool))),
+                      "reference_nearest_train_iou": float(np.median(nearest_iou(ref, pool)))}
+            for key, value in copies.items():
+                results[key].append(value)
+            if per_class is not None:
+                per_class[c].update(copies)
         if classify is not None:
             predicted = np.asarray(classify(gen))
             predicted_all.append(predicted)
@@ -213,6 +237,7 @@ def evaluate_gan(
     if not engine.has_generator:
         raise WeightsError(weights_dir, "no generator weights (gan.safetensors) to evaluate")
     data = load_split(data_dir, split)
+    train = load_split(data_dir, "train") if split != "train" else None
     if list(data.classes) != engine.classes:
         raise ValueError(f"data set classes {list(data.classes)} differ from the generator's {engine.classes}")
     if int(data.resolution) != engine.resolution:
@@ -238,6 +263,7 @@ def evaluate_gan(
         max_per_class=max_per_class,
         seed=seed,
         per_class=per_class,
+        training=None if train is None else (np.asarray(train.voxels), np.asarray(train.labels)),
     )
     return {
         "data": str(data_dir),
@@ -251,12 +277,15 @@ def evaluate_gan(
 def format_gan_report(report: dict[str, Any]) -> str:
     """Plain-text table of :func:`evaluate_gan`'s result for the terminal."""
     metrics = report["metrics"]
-    keys = [k for k in ("1nna", "cov", "mmd", "one_piece", "class_agreement") if k in metrics]
-    names = {"1nna": "1-NNA", "cov": "COV", "mmd": "MMD", "one_piece": "1 piece", "class_agreement": "agree"}
+    order = ("1nna", "cov", "mmd", "one_piece", "class_agreement", "nearest_train_iou", "reference_nearest_train_iou")
+    keys = [k for k in order if k in metrics]
+    names = {"1nna": "1-NNA", "cov": "COV", "mmd": "MMD", "one_piece": "1 piece", "class_agreement": "agree",
+             "nearest_train_iou": "copy", "reference_nearest_train_iou": "ref copy"}
     width = max(len(n) for n in report["per_class"]) if report["per_class"] else 5
     lines = [
         f"GAN on {report['data']} ({report['split']}, up to {report['per_class_samples']} shapes per class; "
-        "distance 1 - IoU; 1-NNA ideal 50%)",
+        "distance 1 - IoU; 1-NNA ideal 50%; copy: median IoU with the nearest training shape, "
+        "for samples and for the split's own shapes)",
         f"{'class':<{width}}" + "".join(f"{names[k]:>9}" for k in keys),
     ]
     for name, values in report["per_class"].items():
