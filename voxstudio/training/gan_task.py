@@ -99,7 +99,7 @@ class GANTrainConfig:
     kl_weight: float = 2.0  # beta of the VAE KL term (1.0 = ELBO) after the warm-up
     kl_warmup_weight: float = 10.0  # beta for the first kl_warmup_steps: organise z, match the prior
     kl_warmup_steps: int = 700  # then relax to kl_weight so z carries more within-class detail
-    adv_weight: float = 0.1  # hinge generator loss on prior samples
+    adv_weight: float = 0.1  # hinge generator loss on prior samples (0 with an encoder: a plain VAE, no critic step)
     # Occupied voxels weigh this much more in the reconstruction BCE (Brock et al.
     # 2016): the decoder then fills a voxel once it is occupied in >= 1/(1+w) of
     # the shapes that could be there, so thin, uncertain parts (legs, posts,
