@@ -371,8 +371,9 @@ class GANTask:
             d_loss.backward()
             self.opt_d.step()
 
-        # Generator (+ encoder): one generator call on [encoded reals; prior samples].
-        z_prior = sample_latents()
+        # Generator (+ encoder): one generator call on [encoded reals; prior samples]; a plain VAE
+        # decodes the encoded reals only.
+        z_prior = sample_latents() if adversarial else None
         stats: dict[str, float] = {}
         with autocast:
             if self.encoder is not None:
@@ -386,12 +387,11 @@ class GANTask:
                     self.post_mean.mul_(k).add_(m.mean(0), alpha=1 - k)
                     self.post_moment.mul_(k).add_(second, alpha=1 - k)
                 z_post = mu + torch.randn_like(mu) * (0.5 * logvar).exp()
-                if adversarial:
-                    logits = self.generator(torch.cat([z_post, z_prior]), torch.cat([y, y]), return_logits=True)
-                else:
-                    logits = self.generator(z_post, y, return_logits=True)
-                logits = logits.float()
-                recon_logits, fake_logits = logits[:b], logits[b:] if adversarial else logits
+                latents, ids = (z_post, y) if z_prior is None else (torch.cat([z_post, z_prior]), torch.cat([y, y]))
+                logits = self.generator(latents, ids, return_logits=True).float()
+                recon_logits = logits[:b]
+                # A plain VAE draws no samples: its occupancy stat is that of the reconstructions.
+                fake_logits = recon_logits if z_prior is None else logits[b:]
                 pos_weight = None if t.pos_weight == 1.0 else torch.tensor(t.pos_weight, device=logits.device)
                 # The thin-part bonus is given as an element weight on top of pos_weight:
                 # an occupied thin voxel then weighs pos_weight + thin_weight, others as before.
@@ -404,6 +404,7 @@ class GANTask:
                     stats = {"recon_bce": float(recon.detach()), "kl": float(kl.detach()) * real[0].numel(),
                              "recon_iou": float(recon_iou.mean())}
             else:
+                assert z_prior is not None  # without an encoder every step is adversarial
                 fake_logits = self.generator(z_prior, y, return_logits=True).float()
                 recon = kl = torch.zeros((), device=self.device)
             fake = torch.sigmoid(fake_logits)
