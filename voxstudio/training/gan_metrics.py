@@ -272,23 +272,3 @@ def evaluate_gan(
         "metrics": summary,
         "per_class": {engine.classes[c]: v for c, v in per_class.items()},
     }
-
-
-def format_gan_report(report: dict[str, Any]) -> str:
-    """Plain-text table of :func:`evaluate_gan`'s result for the terminal."""
-    metrics = report["metrics"]
-    order = ("1nna", "cov", "mmd", "one_piece", "class_agreement", "nearest_train_iou", "reference_nearest_train_iou")
-    keys = [k for k in order if k in metrics]
-    names = {"1nna": "1-NNA", "cov": "COV", "mmd": "MMD", "one_piece": "1 piece", "class_agreement": "agree",
-             "nearest_train_iou": "copy", "reference_nearest_train_iou": "ref copy"}
-    width = max(len(n) for n in report["per_class"]) if report["per_class"] else 5
-    lines = [
-        f"GAN on {report['data']} ({report['split']}, up to {report['per_class_samples']} shapes per class; "
-        "distance 1 - IoU; 1-NNA ideal 50%; copy: median IoU with the nearest training shape, "
-        "for samples and for the split's own shapes)",
-        f"{'class':<{width}}" + "".join(f"{names[k]:>9}" for k in keys),
-    ]
-    for name, values in report["per_class"].items():
-        lines.append(f"{name:<{width}}" + "".join(f"{values[k]:>9.3f}" for k in keys))
-    lines.append(f"{'mean':<{width}}" + "".join(f"{metrics[k]:>9.3f}" for k in keys))
-    return "\n".join(lines)
