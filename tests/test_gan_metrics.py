@@ -24,6 +24,15 @@ def _boxes(sizes: list, r: int = 16, z0: int = 0) -> np.ndarray:
     return out
 
 
+def _replaying(shapes: np.ndarray, labels: np.ndarray):
+    """A ``generate(z, ids)`` that returns the given shapes of each requested class, in order."""
+
+    def generate(z: np.ndarray, ids: np.ndarray) -> np.ndarray:
+        return np.concatenate([shapes[labels == c][: (ids == c).sum()] for c in np.unique(ids)]).astype(np.float32)
+
+    return generate
+
+
 def test_pairwise_iou_matches_brute_force() -> None:
     rng = np.random.default_rng(0)
     a = rng.random((5, 8, 8, 8)) > 0.6
@@ -77,10 +86,7 @@ def test_class_agreement_and_evaluate_generator() -> None:
     ref = np.concatenate([_boxes([4, 5, 6, 7]), _boxes([4, 5, 6, 7], z0=8)])
     labels = np.array([0] * 4 + [1] * 4)
 
-    def perfect(z: np.ndarray, ids: np.ndarray) -> np.ndarray:
-        # Returns exactly the reference shapes of the class: a copying generator.
-        return np.concatenate([ref[labels == c][: (ids == c).sum()] for c in np.unique(ids)]).astype(np.float32)
-
+    perfect = _replaying(ref, labels)  # returns exactly the reference shapes of the class: a copying generator
     out = evaluate_generator(perfect, ref, labels, latent_dim=4, classify=lambda g: (g[:, :, :, 8:].any(axis=(1, 2, 3))).astype(int))
     assert out["mmd"] == 0.0 and out["cov"] == 1.0
     assert out["class_agreement"] == 1.0
@@ -95,13 +101,7 @@ def test_nearest_training_iou_tells_copies_from_new_shapes() -> None:
     # The 5-cube lies inside the 6-cube (IoU 125/216), nearer than the 4-cube inside it (64/125).
     assert nearest_iou(_boxes([5]), train[:3])[0] == pytest.approx(125 / 216)
 
-    def copying(z: np.ndarray, ids: np.ndarray) -> np.ndarray:
-        # Replays training shapes of the requested class.
-        return np.concatenate([train[train_labels == c][: (ids == c).sum()] for c in np.unique(ids)]).astype(np.float32)
-
-    def new(z: np.ndarray, ids: np.ndarray) -> np.ndarray:
-        return np.concatenate([ref[labels == c][: (ids == c).sum()] for c in np.unique(ids)]).astype(np.float32)
-
+    copying, new = _replaying(train, train_labels), _replaying(ref, labels)
     copied = evaluate_generator(copying, ref, labels, latent_dim=4, training=(train, train_labels))
     fresh = evaluate_generator(new, ref, labels, latent_dim=4, training=(train, train_labels))
     assert copied["nearest_train_iou"] == 1.0
