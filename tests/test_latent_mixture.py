@@ -171,7 +171,8 @@ def test_export_and_refit_write_a_mixture_the_engine_decodes(tmp_path) -> None:
     write_dataset(tmp_path / "data", {"train": (data.voxels, data.labels), "test": (data.voxels, data.labels)},
                   data.classes, 32, source="test")
     assert refit_main(["--weights", str(tmp_path / "w"), "--data", str(tmp_path / "data"), "--out",
-                       str(tmp_path / "r"), "--components", "3", "--device", "cpu"]) == 0
+                       str(tmp_path / "r"), "--prior", "mixture", "--components", "3",
+                       "--device", "cpu"]) == 0
     config = json.loads((tmp_path / "r" / "gan.json").read_text())
     assert config["latent_prior"]["components"] == 3 and config["latent_prior"]["shapes"] == 48
     refitted = VoxelEngine.load(tmp_path / "r", device="cpu")

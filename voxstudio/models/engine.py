@@ -35,6 +35,7 @@ from voxstudio.models.gan import (
     build_generator,
 )
 from voxstudio.models.latent import compute_directions
+from voxstudio.models.latent_diffusion import DIFFUSION_PREFIX, DiffusionPriorConfig, LatentDiffusionPrior
 from voxstudio.models.sliders import SliderSet, sliders_for_weights
 from voxstudio.models.weights import (  # the file-layout names are re-exported for existing importers
     CAPSNET_STEM,
@@ -502,7 +503,7 @@ class VoxelEngine:
 
 
 def _input_latent(generator: Generator, decoder_latent: torch.Tensor, y: torch.Tensor | None = None) -> torch.Tensor:
-    """Invert the generator's latent prior (affine, per-class affine or per-class mixture): the input latent."""
+    """Invert the generator's latent prior (affine, per-class affine, mixture or diffusion): the input latent."""
     return generator.input_latent(decoder_latent, y)
 
 
@@ -536,7 +537,12 @@ def _load_generator(stem: Path) -> tuple[Generator, Encoder | None, np.ndarray, 
             generator.set_latent_affine(state["latent_mean"], state["latent_transform"])
         if all(name in state for name in MIXTURE_BUFFERS):
             generator.set_latent_mixture(*(state[name] for name in MIXTURE_BUFFERS))
-    except (RuntimeError, ValueError) as error:
+        if any(name.startswith(DIFFUSION_PREFIX) for name in state):
+            network = (config.get("latent_prior") or {}).get("network")
+            if not isinstance(network, dict):
+                raise ValueError("the weights hold a latent diffusion prior but gan.json lacks latent_prior.network")
+            generator.set_latent_diffusion(LatentDiffusionPrior(DiffusionPriorConfig.from_dict(network)))
+    except (RuntimeError, TypeError, ValueError) as error:
         raise WeightsError(tensors_path, f"the generator's latent prior is invalid ({error})") from error
     load_into(generator, state, tensors_path)
     encoder = None

@@ -33,6 +33,7 @@ from torch import Tensor, nn
 from torch.nn import functional as F
 from torch.nn.utils.parametrizations import spectral_norm
 
+from voxstudio.models.latent_diffusion import LatentDiffusionPrior
 from voxstudio.models.latent_mixture import (
     check_mixture,
     mixture_decoder_latent,
@@ -140,6 +141,8 @@ class Generator(nn.Module):
     mixture_means: Tensor
     mixture_transforms: Tensor
     mixture_cutoffs: Tensor
+    # Submodule set only by set_latent_diffusion (absent until then).
+    latent_diffusion: LatentDiffusionPrior
 
     def __init__(
         self,
@@ -219,12 +222,27 @@ class Generator(nn.Module):
                       num_classes=self.num_classes, latent_dim=self.latent_dim)
         self._set_prior_buffers(tensors)
 
+    def set_latent_diffusion(self, prior: LatentDiffusionPrior) -> None:
+        """Map input latents ``e ~ N(0, I)`` through a per-class latent diffusion prior (replaces any other).
+
+        See :mod:`voxstudio.models.latent_diffusion`: a deterministic ODE from the
+        input latent to the decoder latent, learnt on the encoded training set. Its
+        weights are saved with the generator under ``latent_diffusion.*``.
+        """
+        if prior.config.latent_dim != self.latent_dim or prior.config.num_classes != self.num_classes:
+            raise ValueError(f"the prior is for {prior.config.num_classes} classes x {prior.config.latent_dim}-D "
+                             f"latents, the generator for {self.num_classes} x {self.latent_dim}")
+        self._set_prior_buffers({})
+        self.latent_diffusion = prior.to(self.project.weight.device)
+
     def _set_prior_buffers(self, tensors: dict[str, Tensor]) -> None:
         """Replace whichever latent prior is set by ``tensors`` (buffer name -> value)."""
         self._mixture_pinv = None
         self._slider_frame = None
+        if self.has_latent_diffusion:
+            del self.latent_diffusion
         device = self.project.weight.device
-        if all(hasattr(self, n) and getattr(self, n).shape == t.shape for n, t in tensors.items()):
+        if tensors and all(hasattr(self, n) and getattr(self, n).shape == t.shape for n, t in tensors.items()):
             for name, tensor in tensors.items():
                 getattr(self, name).copy_(tensor)
             return
@@ -240,15 +258,23 @@ class Generator(nn.Module):
         return hasattr(self, "mixture_means")
 
     @property
+    def has_latent_diffusion(self) -> bool:
+        """Whether input latents map through a latent diffusion prior."""
+        return "latent_diffusion" in self._modules
+
+    @property
     def per_class_latents(self) -> bool:
-        """Whether the latent prior is fitted per class (a per-class affine or the mixture)."""
-        return self.has_latent_mixture or (hasattr(self, "latent_mean") and self.latent_mean.dim() == 2)
+        """Whether the latent prior is fitted per class (a per-class affine, the mixture or the diffusion prior)."""
+        return (self.has_latent_mixture or self.has_latent_diffusion
+                or (hasattr(self, "latent_mean") and self.latent_mean.dim() == 2))
 
     def decoder_latent(self, e: Tensor, y: Tensor | None = None) -> Tensor:
         """The latent the decoder sees for an input latent (identity without an affine).
 
         ``y`` (class ids, ``(B,)``) is needed only with a per-class prior.
         """
+        if self.has_latent_diffusion:
+            return self.latent_diffusion.sample(e, self._class_ids(y))
         if self.has_latent_mixture:
             return mixture_decoder_latent(e, self._class_ids(y), *self._mixture())
         if not hasattr(self, "latent_mean"):
@@ -261,6 +287,8 @@ class Generator(nn.Module):
 
     def input_latent(self, decoder_latent: Tensor, y: Tensor | None = None) -> Tensor:
         """Inverse of :meth:`decoder_latent` (e.g. to start inversion from an encoded shape)."""
+        if self.has_latent_diffusion:
+            return self.latent_diffusion.invert(decoder_latent, self._class_ids(y))
         if self.has_latent_mixture:
             if self._mixture_pinv is None or self._mixture_pinv.device != decoder_latent.device:
                 self._mixture_pinv = pseudo_inverses(self.mixture_transforms)  # once: ~20 ms at 12 x 8 x 128^2
@@ -279,7 +307,8 @@ class Generator(nn.Module):
         """Input latents ``e (B, D)`` of classes ``y`` moved by ``offset`` (``(D,)`` or ``(B, D)``) in the slider frame.
 
         Without a mixture the slider frame is the input space itself: ``e + offset``
-        (under an affine prior that moves the decoder latent by ``L_c @ offset``).
+        (under an affine prior that moves the decoder latent by ``L_c @ offset``; under
+        the diffusion prior, whose map is smooth, along the sheet the shapes span).
         With one, the move is made on the decoder latent, ``+ L_c @ offset`` where
         ``L_c`` whitens the class's whole latent cloud (:func:`mixture_moments`),
         and taken back to an input latent, so a slider means the same change

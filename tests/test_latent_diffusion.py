@@ -1,0 +1,183 @@
+"""The latent diffusion prior: what it learns, its ODE both ways, the generator's use of it and its files."""
+
+from __future__ import annotations
+
+import json
+import math
+import sys
+from pathlib import Path
+
+import numpy as np
+import pytest
+import torch
+
+from voxstudio.models.gan import Generator
+from voxstudio.models.latent_diffusion import DiffusionPriorConfig, LatentDiffusionPrior, alpha_bar
+from voxstudio.training.diffusion_prior import fit_diffusion_prior
+
+sys.path.insert(0, str(Path(__file__).parent))
+from tiny_task import toy_gan_set  # noqa: E402
+
+D = 6
+
+
+def _rings(n: int = 600, seed: int = 0) -> list[torch.Tensor]:
+    """Class 0: a ring of radius 3 in the first two axes; class 1: a ring of radius 1.5 about (4, 0, 0, ...).
+
+    A thin curve in a 6-D space, like the sheet furniture spans in the 128-D latent
+    space: its mean and covariance put a Gaussian's mass everywhere inside the ring.
+    """
+    gen = torch.Generator().manual_seed(seed)
+    rings = []
+    for radius, centre in ((3.0, 0.0), (1.5, 4.0)):
+        theta = torch.rand(n, generator=gen) * 2 * math.pi
+        x = 0.03 * torch.randn(n, D, generator=gen)
+        x[:, 0] += centre + radius * theta.cos()
+        x[:, 1] += radius * theta.sin()
+        rings.append(x)
+    return rings
+
+
+def _radius_error(z: torch.Tensor, radius: float, centre: float) -> torch.Tensor:
+    return ((z[:, 0] - centre) ** 2 + z[:, 1] ** 2).sqrt().sub(radius).abs() + z[:, 2:].norm(dim=1)
+
+
+@pytest.fixture(scope="module")
+def ring_prior() -> LatentDiffusionPrior:
+    config = DiffusionPriorConfig(latent_dim=D, num_classes=2, width=64, depth=2, sample_steps=20)
+    return fit_diffusion_prior(_rings(), config, steps=1500, batch_size=128, lr=3e-3, seed=0)
+
+
+def test_schedule_runs_from_signal_to_noise() -> None:
+    a = alpha_bar(torch.tensor([0.0, 0.5, 1.0]))
+    assert float(a[0]) > 0.999 and 0.3 < float(a[1]) < 0.7 and float(a[2]) < 1e-6
+
+
+def test_config_round_trips_and_rejects_bad_sizes() -> None:
+    config = DiffusionPriorConfig(latent_dim=8, num_classes=3, width=16, depth=1, sample_steps=5)
+    assert DiffusionPriorConfig.from_dict(json.loads(json.dumps(config.to_dict()))) == config
+    with pytest.raises(ValueError):
+        DiffusionPriorConfig(latent_dim=8, num_classes=3, sample_steps=0)
+
+
+def test_samples_land_on_the_thin_set_a_gaussian_fills(ring_prior) -> None:
+    e = torch.randn(400, D, generator=torch.Generator().manual_seed(1))
+    for c, (radius, centre) in enumerate(((3.0, 0.0), (1.5, 4.0))):
+        y = torch.full((len(e),), c)
+        with torch.no_grad():
+            z = ring_prior.sample(e, y)
+        ring = _rings()[c]
+        gaussian = ring.mean(0) + (e @ torch.linalg.cholesky(torch.cov(ring.T) + 1e-6 * torch.eye(D)).T)
+        learnt, fitted = _radius_error(z, radius, centre).median(), _radius_error(gaussian, radius, centre).median()
+        assert float(learnt) < 0.25 * radius, (c, float(learnt))
+        assert float(learnt) < 0.35 * float(fitted), (c, float(learnt), float(fitted))
+        # All around the ring, not one arc of it.
+        angle = torch.atan2(z[:, 1], z[:, 0] - centre)
+        assert torch.histc(angle, bins=8, min=-math.pi, max=math.pi).min() > 10
+
+
+def test_the_map_is_deterministic_and_invertible(ring_prior) -> None:
+    e = torch.randn(64, D, generator=torch.Generator().manual_seed(2))
+    y = torch.arange(64) % 2
+    with torch.no_grad():
+        z = ring_prior.sample(e, y)
+        torch.testing.assert_close(ring_prior.sample(e, y), z)
+        back = ring_prior.invert(z, y)
+        again = ring_prior.sample(back, y)
+    # The same ODE run backwards: the decoder latent is reproduced closely.
+    assert float((again - z).norm(dim=1).median()) < 0.05 * float(z.norm(dim=1).median())
+
+
+def test_each_class_is_centred_and_scaled_to_unit_average_variance(ring_prior) -> None:
+    for c, ring in enumerate(_rings()):
+        torch.testing.assert_close(ring_prior.class_mean[c], ring.mean(0), atol=1e-4, rtol=0)
+        x = ring_prior.normalise(ring, torch.full((len(ring),), c))
+        assert float(x.pow(2).sum(1).mean() / D) == pytest.approx(1.0, rel=1e-3)
+        torch.testing.assert_close(ring_prior.denormalise(x, torch.full((len(ring),), c)), ring, atol=1e-5, rtol=0)
+
+
+def test_generator_decodes_through_the_prior_and_sliders_move_the_input_latent(ring_prior) -> None:
+    g = Generator(num_classes=2, latent_dim=D, base_channels=4, embed_dim=4).eval()
+    g.set_latent_diffusion(ring_prior)
+    assert g.has_latent_diffusion and g.per_class_latents and not g.has_latent_mixture
+    e = torch.randn(16, D, generator=torch.Generator().manual_seed(3))
+    y = torch.arange(16) % 2
+    offset = torch.tensor([0.3, -0.2, 0.0, 0.5, 0.0, 0.0])
+    with torch.no_grad():
+        z = g.decoder_latent(e, y)
+        torch.testing.assert_close(z, ring_prior.sample(e, y))
+        torch.testing.assert_close(g.input_latent(z, y), ring_prior.invert(z, y))
+        moved = g.move_latent(e, y, offset)
+        torch.testing.assert_close(moved, e + offset)
+        # ... which keeps the shape on the ring (a Gaussian's straight move would leave it).
+        ends = g.decoder_latent(moved, y)
+    centre = torch.tensor([0.0, 4.0])[y]
+    radius = torch.tensor([3.0, 1.5])[y]
+    off_ring = (((ends[:, 0] - centre) ** 2 + ends[:, 1] ** 2).sqrt() - radius).abs()
+    assert float(off_ring.median()) < 0.25
+    with pytest.raises(ValueError, match="class ids"):
+        g.decoder_latent(e)
+    with pytest.raises(ValueError, match="classes"):
+        Generator(num_classes=3, latent_dim=D, base_channels=4, embed_dim=4).set_latent_diffusion(ring_prior)
+    # Setting a mixture (or an affine) replaces the diffusion prior.
+    g.set_latent_affine(torch.zeros(D), torch.eye(D))
+    assert not g.has_latent_diffusion and "latent_diffusion.inp.weight" not in g.state_dict()
+
+
+def test_refit_writes_a_diffusion_prior_the_engine_loads(tmp_path) -> None:
+    from voxstudio.data.dataset import write_dataset
+    from voxstudio.models.engine import VoxelEngine, WeightsError
+    from voxstudio.training.gan_task import GANTaskOptions, GANTrainConfig, build_task
+    from voxstudio.training.refit_prior import main as refit_main
+
+    data = toy_gan_set(n=48)
+    opts = GANTaskOptions(base_channels=4, latent_dim=16, train=GANTrainConfig(
+        eval_per_class=0, direction_samples=32, calibration_samples=0, preview_every=0, prior_refit_per_class=8))
+    task = build_task(data, None, out_dir=tmp_path, options=opts)
+    task.export_weights(tmp_path / "w")
+    write_dataset(tmp_path / "data", {"train": (data.voxels, data.labels), "test": (data.voxels, data.labels)},
+                  data.classes, 32, source="test")
+    assert refit_main(["--weights", str(tmp_path / "w"), "--data", str(tmp_path / "data"), "--out",
+                       str(tmp_path / "r"), "--prior", "diffusion", "--prior-steps", "20", "--device", "cpu"]) == 0
+    config = json.loads((tmp_path / "r" / "gan.json").read_text())
+    assert config["latent_prior"]["kind"] == "latent_diffusion_per_class" and config["latent_prior"]["steps"] == 20
+    engine = VoxelEngine.load(tmp_path / "r", device="cpu")
+    g = engine._generator
+    assert g.has_latent_diffusion and g.latent_diffusion.config.latent_dim == 16
+    e = np.random.default_rng(0).standard_normal((4, 16)).astype(np.float32)
+    ids = np.array([0, 1, 0, 1])
+    with torch.no_grad():
+        z = g.decoder_latent(torch.from_numpy(e), torch.from_numpy(ids))
+    # The decoder is the exported one; the prior maps the app's latents onto its inputs.
+    np.testing.assert_allclose(engine.generate(e, ids), task.ema.sample(z, torch.from_numpy(ids)).numpy(), atol=1e-5)
+    assert engine.invert(data.voxels[0], int(data.labels[0]), steps=2, restarts=1).shape == (16,)
+    moved = engine.latent_with_sliders(e[0], np.ones(len(engine.directions)), class_id=1)
+    assert moved.shape == (16,) and not np.allclose(moved, e[0])
+
+    # A diffusion prior without its network description is a clear error, not a crash.
+    del config["latent_prior"]["network"]
+    (tmp_path / "r" / "gan.json").write_text(json.dumps(config))
+    with pytest.raises(WeightsError, match="latent_prior.network"):
+        VoxelEngine.load(tmp_path / "r", device="cpu")
+
+
+def test_single_latents_are_remembered_until_the_weights_change(ring_prior) -> None:
+    import copy
+
+    prior = copy.deepcopy(ring_prior)
+    assert len(prior._cache) == 0  # a copy starts with nothing remembered
+    e = torch.randn(1, D, generator=torch.Generator().manual_seed(4))
+    y = torch.tensor([0])
+    with torch.inference_mode():
+        first = prior.sample(e, y)
+        assert len(prior._cache) == 1
+        first.add_(100.0)  # callers may change what they get without changing what is remembered
+        torch.testing.assert_close(prior.sample(e, y), first - 100.0)
+        batch = prior.sample(e.expand(3, D), y.expand(3))
+    torch.testing.assert_close(batch, (first - 100.0).expand(3, D), atol=1e-5, rtol=0)
+    state = {k: v.clone() for k, v in prior.state_dict().items()}
+    state["out.2.bias"] += 1.0
+    prior.load_state_dict(state)
+    assert len(prior._cache) == 0
+    with torch.inference_mode():
+        assert not torch.allclose(prior.sample(e, y), first - 100.0)

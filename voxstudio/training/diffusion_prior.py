@@ -1,0 +1,76 @@
+"""Train the latent diffusion prior (:mod:`voxstudio.models.latent_diffusion`) on encoded training shapes.
+
+Ex-post density estimation, like the Gaussian mixture before it: the generator
+and encoder stay as they are, only the map from the app's standard-normal
+latents to the decoder's latents is learnt. The data are the encoder's posterior
+*means* (not posterior samples: their noise, spread over all 128 directions,
+hides the thin sheet the shapes span, and a prior trained on them samples off it
+again). Adam with a linear warm-up and cosine decay; the exponential moving
+average of the weights is what is returned (its samples are steadier).
+
+Cost on a 2-core CPU: ~55 ms per step of 256 latents at width 512, depth 4.
+"""
+
+from __future__ import annotations
+
+import copy
+import math
+import time
+from collections.abc import Callable, Sequence
+
+import torch
+from torch import Tensor
+
+from voxstudio.models.latent_diffusion import DiffusionPriorConfig, LatentDiffusionPrior
+
+DEFAULT_STEPS = 12000
+DEFAULT_BATCH = 256
+DEFAULT_LR = 1e-3
+_WARMUP_STEPS = 200
+_EMA_DECAY = 0.999
+
+
+def fit_diffusion_prior(
+    latents_by_class: Sequence[Tensor],
+    config: DiffusionPriorConfig,
+    steps: int = DEFAULT_STEPS,
+    batch_size: int = DEFAULT_BATCH,
+    lr: float = DEFAULT_LR,
+    seed: int = 0,
+    device: str | torch.device = "cpu",
+    log: Callable[[str], None] | None = None,
+    log_every: int = 1000,
+) -> LatentDiffusionPrior:
+    """A prior trained ``steps`` steps on per-class latents ``(N_c, D)``; returns the EMA network in eval mode."""
+    if steps < 1 or batch_size < 1:
+        raise ValueError("steps and batch size must be at least 1")
+    torch.manual_seed(seed)
+    prior = LatentDiffusionPrior(config)
+    prior.set_frame([torch.as_tensor(x, dtype=torch.float32) for x in latents_by_class])
+    prior.to(device).train()
+    latents = torch.cat([torch.as_tensor(x, dtype=torch.float32) for x in latents_by_class]).to(device)
+    labels = torch.cat([torch.full((len(x),), c, dtype=torch.long) for c, x in enumerate(latents_by_class)]).to(device)
+    ema = copy.deepcopy(prior).eval()
+    optimizer = torch.optim.Adam(prior.parameters(), lr=lr)
+    schedule = torch.optim.lr_scheduler.LambdaLR(
+        optimizer, lambda s: min(1.0, (s + 1) / _WARMUP_STEPS) * 0.5 * (1 + math.cos(math.pi * min(s, steps) / steps)))
+    gen = torch.Generator(device=device).manual_seed(seed)
+    started, running = time.perf_counter(), None
+    for step in range(1, steps + 1):
+        index = torch.randint(0, len(latents), (batch_size,), generator=gen, device=device)
+        loss = prior.training_loss(latents[index], labels[index], generator=gen)
+        optimizer.zero_grad(set_to_none=True)
+        loss.backward()
+        optimizer.step()
+        schedule.step()
+        decay = min(_EMA_DECAY, (1 + step) / (10 + step))
+        with torch.no_grad():
+            for averaged, current in zip(ema.parameters(), prior.parameters()):
+                averaged.lerp_(current, 1 - decay)
+        value = loss.item()
+        running = value if running is None else 0.98 * running + 0.02 * value
+        if log is not None and (step % log_every == 0 or step == steps):
+            log(f"prior step {step}/{steps}: loss {running:.4f} ({time.perf_counter() - started:.0f} s)")
+    for p in ema.parameters():
+        p.requires_grad_(False)
+    return ema
