@@ -13,7 +13,7 @@ import torch
 
 from voxstudio.models.gan import Generator
 from voxstudio.models.latent_diffusion import DiffusionPriorConfig, LatentDiffusionPrior, alpha_bar
-from voxstudio.training.diffusion_prior import fit_diffusion_prior
+from voxstudio.training.diffusion_prior import distil_one_step, fit_diffusion_prior
 
 sys.path.insert(0, str(Path(__file__).parent))
 from tiny_task import toy_gan_set  # noqa: E402
@@ -138,12 +138,15 @@ def test_refit_writes_a_diffusion_prior_the_engine_loads(tmp_path) -> None:
     write_dataset(tmp_path / "data", {"train": (data.voxels, data.labels), "test": (data.voxels, data.labels)},
                   data.classes, 32, source="test")
     assert refit_main(["--weights", str(tmp_path / "w"), "--data", str(tmp_path / "data"), "--out",
-                       str(tmp_path / "r"), "--prior", "diffusion", "--prior-steps", "20", "--device", "cpu"]) == 0
+                       str(tmp_path / "r"), "--prior", "diffusion", "--prior-steps", "20", "--distil-steps", "5",
+                       "--distil-pairs", "64",
+                       "--device", "cpu"]) == 0
     config = json.loads((tmp_path / "r" / "gan.json").read_text())
     assert config["latent_prior"]["kind"] == "latent_diffusion_per_class" and config["latent_prior"]["steps"] == 20
+    assert config["latent_prior"]["network"]["one_step"] == 1 and config["latent_prior"]["distil_steps"] == 5
     engine = VoxelEngine.load(tmp_path / "r", device="cpu")
     g = engine._generator
-    assert g.has_latent_diffusion and g.latent_diffusion.config.latent_dim == 16
+    assert g.has_latent_diffusion and g.latent_diffusion.config.latent_dim == 16 and g.latent_diffusion.student is not None
     e = np.random.default_rng(0).standard_normal((4, 16)).astype(np.float32)
     ids = np.array([0, 1, 0, 1])
     with torch.no_grad():
@@ -181,3 +184,23 @@ def test_single_latents_are_remembered_until_the_weights_change(ring_prior) -> N
     assert len(prior._cache) == 0
     with torch.inference_mode():
         assert not torch.allclose(prior.sample(e, y), first - 100.0)
+
+
+def test_one_step_student_reproduces_the_ode(ring_prior) -> None:
+    student_prior = distil_one_step(ring_prior, pairs_per_class=2048, steps=600, batch_size=256, lr=3e-3)
+    assert student_prior.config.one_step == 1 and ring_prior.config.one_step == 0
+    e = torch.randn(300, D, generator=torch.Generator().manual_seed(8))
+    y = torch.arange(300) % 2
+    with torch.inference_mode():
+        taught, learnt = ring_prior.sample_ode(e, y), student_prior.sample(e, y)
+        # The teacher's network and ODE are carried over unchanged.
+        torch.testing.assert_close(student_prior.sample_ode(e, y), taught)
+    spread = (taught - ring_prior.class_mean[y]).norm(dim=1)
+    assert float(((learnt - taught).norm(dim=1) / spread).median()) < 0.1
+    for c, (radius, centre) in enumerate(((3.0, 0.0), (1.5, 4.0))):
+        assert float(_radius_error(learnt[y == c], radius, centre).median()) < 0.25 * radius
+    # Its weights travel with the prior's: a fresh one-step prior loads them.
+    fresh = LatentDiffusionPrior(student_prior.config)
+    fresh.load_state_dict(student_prior.state_dict())
+    with torch.inference_mode():
+        torch.testing.assert_close(fresh.sample(e, y), learnt)

@@ -8,7 +8,8 @@ InterFaceGAN (Shen et al. 2020) on this generator, per class:
 2. **Their latents.** The generator's VAE encoder (shipped inside ``gan.*``) maps
    each shape to its posterior mean, taken to the *slider frame* the sliders move
    in (``Generator.slider_coordinates``: the standard-normal ``z`` under an affine
-   prior, the class's whitened latent cloud under a mixture prior; amortised
+   or diffusion prior -- the diffusion ODE run backwards --, the class's whitened
+   latent cloud under a mixture prior; amortised
    inversion: ~2 ms a shape, where ``VoxelEngine.invert`` needs seconds).
 3. **One direction per attribute**: ridge regression ``z -> attribute``; the
    normalised weight vector is the direction. Its held-out R^2 says how linearly

@@ -29,7 +29,13 @@ import torch
 from voxstudio.models.latent import export_directions
 from voxstudio.models.latent_diffusion import DiffusionPriorConfig
 from voxstudio.models.weights import FILE_INFO_KEY, GAN_STEM, generator_state, save_weights
-from voxstudio.training.diffusion_prior import DEFAULT_STEPS, fit_diffusion_prior
+from voxstudio.training.diffusion_prior import (
+    DEFAULT_STEPS,
+    DISTIL_PAIRS_PER_CLASS,
+    DISTIL_STEPS,
+    distil_one_step,
+    fit_diffusion_prior,
+)
 from voxstudio.training.gan_task import NUM_DIRECTIONS, GANTrainConfig
 from voxstudio.training.latent_prior import DEFAULT_COMPONENTS, DEFAULT_SHRINK, encode_by_class, fit_class_mixtures
 
@@ -45,6 +51,9 @@ def refit_prior(
     log: Callable[[str], None] = print,
     prior: str = "diffusion",
     prior_steps: int = DEFAULT_STEPS,
+    one_step: bool = True,
+    distil_steps: int = DISTIL_STEPS,
+    distil_pairs: int = DISTIL_PAIRS_PER_CLASS,
 ) -> dict[str, Any]:
     """Fit the latent prior, recompute the slider directions and write ``OUT/gan.*``; returns the prior's record."""
     if prior not in PRIOR_KINDS:
@@ -77,8 +86,13 @@ def refit_prior(
         log(f"training the latent diffusion prior ({prior_steps} steps)")
         means_by_class = [mu for mu, _ in encoded]  # posterior means: see voxstudio.training.diffusion_prior
         diffusion = fit_diffusion_prior(means_by_class, network, steps=prior_steps, device=engine.device, log=log)
+        if one_step:
+            log("distilling the ODE into a one-step map")
+            diffusion = distil_one_step(diffusion, pairs_per_class=distil_pairs, steps=distil_steps, log=log)
         generator.set_latent_diffusion(diffusion)
-        record = {"kind": "latent_diffusion_per_class", "network": network.to_dict(), "steps": int(prior_steps)}
+        record = {"kind": "latent_diffusion_per_class", "network": diffusion.config.to_dict(), "steps": int(prior_steps),
+                  "distil_steps": int(distil_steps) if one_step else 0,
+                  "distil_pairs_per_class": int(distil_pairs) if one_step else 0}
     config = dict(engine.configs["gan"])
     training = config.get("training") or {}
     log("recomputing the slider directions")
@@ -110,18 +124,24 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--prior", choices=PRIOR_KINDS, default="diffusion", help="kind of latent prior to fit")
     parser.add_argument("--components", type=int, default=DEFAULT_COMPONENTS, help="Gaussians per class (mixture)")
     parser.add_argument("--prior-steps", type=int, default=DEFAULT_STEPS, help="training steps (diffusion)")
+    parser.add_argument("--no-one-step", dest="one_step", action="store_false",
+                        help="diffusion: keep the ODE for sampling instead of distilling a one-step map")
+    parser.add_argument("--distil-steps", type=int, default=DISTIL_STEPS, help="training steps of the one-step map")
+    parser.add_argument("--distil-pairs", type=int, default=DISTIL_PAIRS_PER_CLASS,
+                        help="ODE pairs per class the one-step map learns from")
     parser.add_argument("--device", default="auto", help="auto, cpu, cuda or cuda:N")
     parser.add_argument("--threads", type=int, default=0, help="torch CPU threads (0: torch's default)")
     args = parser.parse_args(argv)
-    if args.components < 1 or args.prior_steps < 1:
-        parser.error("--components and --prior-steps must be at least 1")
+    if min(args.components, args.prior_steps, args.distil_steps, args.distil_pairs) < 1:
+        parser.error("--components, --prior-steps, --distil-steps and --distil-pairs must be at least 1")
     if args.threads > 0:
         torch.set_num_threads(args.threads)
     from voxstudio.core.errors import VoxStudioError
 
     try:
         record = refit_prior(args.weights, args.data, args.out, args.components, args.device,
-                             prior=args.prior, prior_steps=args.prior_steps)
+                             prior=args.prior, prior_steps=args.prior_steps, one_step=args.one_step,
+                             distil_steps=args.distil_steps, distil_pairs=args.distil_pairs)
     except (VoxStudioError, OSError, ValueError) as error:
         print(f"error: {error}", file=sys.stderr)
         return 2
