@@ -20,10 +20,10 @@ from voxstudio.models.engine import VoxelEngine
 
 #: (class, slider, seed) per row.
 ROWS = (
-    ("chair", "Backrest", 0),
+    ("chair", "Back tilt", 0),
     ("chair", "Armrests", 3),
     ("chair", "Seat height", 5),
-    ("sofa", "Chaise", 1),
+    ("sofa", "Arm height", 1),
     ("bed", "Headboard", 2),
     ("toilet", "Tank", 0),
     ("laptop", "Lid angle", 0),

@@ -56,7 +56,10 @@ def test_shipped_file_fits_the_shipped_generator(engine: VoxelEngine) -> None:
             for key in ("agreement", "one_piece"):
                 assert min(figures[key]["low"], figures[key]["high"]) >= figures[key]["centre"] - 0.10 - 1e-9
     assert total >= 24
-    assert {"Backrest", "Armrests"} <= set(sliders.names("chair"))
+    # Under the latent diffusion prior sliders move the input latent, which carries a chair's build
+    # (arms, seat, back tilt) linearly but not its style switches (backrest, office style: latent
+    # R2 < 0.2); weights/README.md, "Named sliders".
+    assert {"Armrests", "Seat height", "Back tilt"} <= set(sliders.names("chair"))
 
 
 def test_extent_sliders_move_the_measured_extent(engine: VoxelEngine) -> None:
@@ -98,9 +101,9 @@ def _voxel_regressor(class_name: str, attribute: str):
     return lambda g: pooled(g) @ w + my - mx @ w
 
 
-@pytest.mark.parametrize(("class_name", "name"), [("chair", "Backrest"), ("chair", "Armrests"),
-                                                  ("chair", "Seat height")])
-def test_chair_part_sliders_move_their_part(engine: VoxelEngine, class_name: str, name: str) -> None:
+@pytest.mark.parametrize(("class_name", "name"), [("chair", "Armrests"), ("chair", "Seat height"),
+                                                  ("bed", "Headboard")])
+def test_part_sliders_move_their_part(engine: VoxelEngine, class_name: str, name: str) -> None:
     assert engine.named_sliders is not None
     if name not in engine.named_sliders.names(class_name):
         pytest.skip(f"{name} not among the shipped {class_name} sliders")

@@ -30,16 +30,16 @@ def test_chair_sliders_show_names_ranges_and_tooltips(qtbot, shipped, tmp_path: 
     box.show()
     qtbot.waitExposed(box)
     assert box.isVisible() and box.names() == [r[0] for r in rows]
-    assert "Backrest" in box.names() and "Armrests" in box.names()
+    assert "Back tilt" in box.names() and "Armrests" in box.names()
     for row, (name, low, high, tooltip) in zip(box.rows, rows):
         assert row.label.text() == name
         assert (row.slider.minimum(), row.slider.maximum()) == (round(low * STEPS), round(high * STEPS))
         assert row.slider.toolTip().startswith(tooltip) and row.label.toolTip() == row.slider.toolTip()
     # moving one slider reports it by name, once; reset brings every row back to 0
-    backrest = box.rows[box.names().index("Backrest")]
+    tilt = box.rows[box.names().index("Back tilt")]
     with qtbot.waitSignal(box.valuesChanged, timeout=1000):
-        backrest.slider.setValue(backrest.slider.maximum())
-    assert box.values() == (("Backrest", backrest.high),)
+        tilt.slider.setValue(tilt.slider.maximum())
+    assert box.values() == (("Back tilt", tilt.high),)
     box.set_values({"Armrests": 99.0}, emit=False)  # clamped to the calibrated end
     armrests = box.rows[box.names().index("Armrests")]
     assert box.values() == (("Armrests", armrests.high),)
