@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import copy
+import dataclasses
 import json
 import math
 import sys
@@ -139,11 +141,12 @@ def test_refit_writes_a_diffusion_prior_the_engine_loads(tmp_path) -> None:
                   data.classes, 32, source="test")
     assert refit_main(["--weights", str(tmp_path / "w"), "--data", str(tmp_path / "data"), "--out",
                        str(tmp_path / "r"), "--prior", "diffusion", "--prior-steps", "20", "--distil-steps", "5",
-                       "--distil-pairs", "64",
+                       "--distil-pairs", "64", "--refine-steps", "2",
                        "--device", "cpu"]) == 0
     config = json.loads((tmp_path / "r" / "gan.json").read_text())
     assert config["latent_prior"]["kind"] == "latent_diffusion_per_class" and config["latent_prior"]["steps"] == 20
     assert config["latent_prior"]["network"]["one_step"] == 1 and config["latent_prior"]["distil_steps"] == 5
+    assert config["latent_prior"]["network"]["refine_steps"] == 2
     engine = VoxelEngine.load(tmp_path / "r", device="cpu")
     g = engine._generator
     assert g.has_latent_diffusion and g.latent_diffusion.config.latent_dim == 16 and g.latent_diffusion.student is not None
@@ -165,8 +168,6 @@ def test_refit_writes_a_diffusion_prior_the_engine_loads(tmp_path) -> None:
 
 
 def test_single_latents_are_remembered_until_the_weights_change(ring_prior) -> None:
-    import copy
-
     prior = copy.deepcopy(ring_prior)
     assert len(prior._cache) == 0  # a copy starts with nothing remembered
     e = torch.randn(1, D, generator=torch.Generator().manual_seed(4))
@@ -199,6 +200,16 @@ def test_one_step_student_reproduces_the_ode(ring_prior) -> None:
     assert float(((learnt - taught).norm(dim=1) / spread).median()) < 0.1
     for c, (radius, centre) in enumerate(((3.0, 0.0), (1.5, 4.0))):
         assert float(_radius_error(learnt[y == c], radius, centre).median()) < 0.25 * radius
+    # Refined: the student's answer re-noised with the input latent and finished by two teacher steps.
+    refined = copy.deepcopy(student_prior)
+    refined.config = dataclasses.replace(refined.config, refine_steps=2)
+    with torch.inference_mode():
+        finished = refined.sample(e, y)
+        torch.testing.assert_close(refined.sample(e, y), finished)  # deterministic
+    assert not torch.allclose(finished, learnt)
+    assert float(((finished - taught).norm(dim=1) / spread).median()) < 0.15
+    for c, (radius, centre) in enumerate(((3.0, 0.0), (1.5, 4.0))):
+        assert float(_radius_error(finished[y == c], radius, centre).median()) < 0.25 * radius
     # Its weights travel with the prior's: a fresh one-step prior loads them.
     fresh = LatentDiffusionPrior(student_prior.config)
     fresh.load_state_dict(student_prior.state_dict())

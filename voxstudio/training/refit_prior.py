@@ -17,6 +17,7 @@ tied to the generator file's checksum and must be refitted afterwards with
 from __future__ import annotations
 
 import argparse
+import dataclasses
 import sys
 import time
 from collections.abc import Callable, Sequence
@@ -54,6 +55,7 @@ def refit_prior(
     one_step: bool = True,
     distil_steps: int = DISTIL_STEPS,
     distil_pairs: int = DISTIL_PAIRS_PER_CLASS,
+    refine_steps: int = 0,
 ) -> dict[str, Any]:
     """Fit the latent prior, recompute the slider directions and write ``OUT/gan.*``; returns the prior's record."""
     if prior not in PRIOR_KINDS:
@@ -89,6 +91,8 @@ def refit_prior(
         if one_step:
             log("distilling the ODE into a one-step map")
             diffusion = distil_one_step(diffusion, pairs_per_class=distil_pairs, steps=distil_steps, log=log)
+            if refine_steps:
+                diffusion.config = dataclasses.replace(diffusion.config, refine_steps=refine_steps)
         generator.set_latent_diffusion(diffusion)
         record = {"kind": "latent_diffusion_per_class", "network": diffusion.config.to_dict(), "steps": int(prior_steps),
                   "distil_steps": int(distil_steps) if one_step else 0,
@@ -129,11 +133,15 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--distil-steps", type=int, default=DISTIL_STEPS, help="training steps of the one-step map")
     parser.add_argument("--distil-pairs", type=int, default=DISTIL_PAIRS_PER_CLASS,
                         help="ODE pairs per class the one-step map learns from")
+    parser.add_argument("--refine-steps", type=int, default=0,
+                        help="ODE steps that finish the one-step map's answer (0: none; 2: +1.7 points one piece, "
+                             "a quarter fewer GUI frames)")
     parser.add_argument("--device", default="auto", help="auto, cpu, cuda or cuda:N")
     parser.add_argument("--threads", type=int, default=0, help="torch CPU threads (0: torch's default)")
     args = parser.parse_args(argv)
-    if min(args.components, args.prior_steps, args.distil_steps, args.distil_pairs) < 1:
-        parser.error("--components, --prior-steps, --distil-steps and --distil-pairs must be at least 1")
+    if min(args.components, args.prior_steps, args.distil_steps, args.distil_pairs) < 1 or args.refine_steps < 0:
+        parser.error("--components, --prior-steps, --distil-steps and --distil-pairs must be at least 1, "
+                     "--refine-steps at least 0")
     if args.threads > 0:
         torch.set_num_threads(args.threads)
     from voxstudio.core.errors import VoxStudioError
@@ -141,7 +149,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     try:
         record = refit_prior(args.weights, args.data, args.out, args.components, args.device,
                              prior=args.prior, prior_steps=args.prior_steps, one_step=args.one_step,
-                             distil_steps=args.distil_steps, distil_pairs=args.distil_pairs)
+                             distil_steps=args.distil_steps, distil_pairs=args.distil_pairs,
+                             refine_steps=args.refine_steps)
     except (VoxStudioError, OSError, ValueError) as error:
         print(f"error: {error}", file=sys.stderr)
         return 2
