@@ -27,7 +27,9 @@ that hides the sheet (the network then learnt nothing beyond a Gaussian).
 
 Sliders move the *input* latent (``e + offset``, as without a prior): the map is
 smooth, and every input latent lands on the sheet, so a slider drag stays among
-whole shapes and costs one ODE solve per frame, with no inversion. (The mixture
+whole shapes and costs one map per frame (one call of the distilled student,
+:class:`OneStepMap`), with no inversion. The price: style switches (a chair's
+backrest) are not straight lines in the input latent, so fewer named sliders pass. (The mixture
 prior needs a frame of its own because its ``e[0]`` jumps between components.)
 """
 
@@ -61,8 +63,9 @@ class DiffusionPriorConfig:
     depth: int = 4
     #: ODE steps from noise to latent (and back). 20 draw as many whole shapes as 50 (measured:
     #: chairs / tables / desks 74 / 68 / 83 % against 71 / 71 / 77 %, 120 each) at 2/5 of the
-    #: cost, which the GUI pays once per slider frame; the inverse is coarser (a round trip
-    #: misses by ~17 % of the class's spread against ~6 %), which only the inversion's start uses.
+    #: cost; the inverse is coarser (a round trip misses by ~12 % of the class's spread against
+    #: ~6 %), which only the inversion's start and the slider fit use. Without a student the GUI
+    #: pays the forward ODE once per slider frame (13 frames/s at 20 steps against 36 with one).
     sample_steps: int = 20
     #: 1: :meth:`LatentDiffusionPrior.sample` runs a one-step student distilled from the ODE
     #: (:func:`voxstudio.training.diffusion_prior.distil_one_step`) instead of the ODE.
