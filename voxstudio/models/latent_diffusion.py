@@ -36,8 +36,6 @@ prior needs a frame of its own because its ``e[0]`` jumps between components.)
 from __future__ import annotations
 
 import math
-import threading
-from collections import OrderedDict
 from dataclasses import asdict, dataclass
 from typing import Any
 
@@ -49,8 +47,6 @@ DIFFUSION_PREFIX = "latent_diffusion."
 # Cosine schedule offset (Nichol & Dhariwal 2021): keeps abar(0) just below 1.
 _SCHEDULE_OFFSET = 0.008
 _TIME_FEATURES = 32
-# Single latents mapped lately, kept: a slider drag maps the same base latent every frame.
-_CACHE_ENTRIES = 32
 
 
 @dataclass(frozen=True)
@@ -97,38 +93,6 @@ class DiffusionPriorConfig:
 def alpha_bar(t: Tensor) -> Tensor:
     """Signal fraction ``abar(t)`` of the cosine schedule, ``t`` in ``[0, 1]`` (1 at 0, 0 at 1)."""
     return torch.cos((t + _SCHEDULE_OFFSET) / (1 + _SCHEDULE_OFFSET) * math.pi / 2).pow(2).clamp(0.0, 1.0)
-
-
-class _LatentCache:
-    """A small thread-safe LRU of ``(latent bytes, class, device) -> decoder latent``; copies start empty."""
-
-    def __init__(self) -> None:
-        self._entries: OrderedDict[tuple[bytes, int, str], Tensor] = OrderedDict()
-        self._lock = threading.Lock()
-
-    def get(self, key: tuple[bytes, int, str]) -> Tensor | None:
-        with self._lock:
-            hit = self._entries.get(key)
-            if hit is None:
-                return None
-            self._entries.move_to_end(key)
-            return hit.clone()
-
-    def put(self, key: tuple[bytes, int, str], value: Tensor) -> None:
-        with self._lock:
-            self._entries[key] = value.detach().clone()
-            while len(self._entries) > _CACHE_ENTRIES:
-                self._entries.popitem(last=False)
-
-    def clear(self) -> None:
-        with self._lock:
-            self._entries.clear()
-
-    def __len__(self) -> int:
-        return len(self._entries)
-
-    def __deepcopy__(self, memo: dict[int, object]) -> _LatentCache:
-        return _LatentCache()
 
 
 class _ResidualBlock(nn.Module):
@@ -187,7 +151,6 @@ class LatentDiffusionPrior(nn.Module):
         frequencies = torch.exp(-math.log(1000.0) * torch.arange(_TIME_FEATURES) / _TIME_FEATURES) * 1000.0
         self.register_buffer("_frequencies", frequencies, persistent=False)
         self.student = OneStepMap(d, c, w, config.depth) if config.one_step else None
-        self._cache = _LatentCache()
 
     # ------------------------------------------------------------------ normalisation
 
@@ -203,7 +166,6 @@ class LatentDiffusionPrior(nn.Module):
             mean = x.mean(0)
             self.class_mean[c] = mean.float()
             self.class_scale[c] = float((x - mean).pow(2).sum(1).mean().div(d).sqrt().clamp_min(1e-6))
-        self._cache.clear()
 
     def normalise(self, z: Tensor, y: Tensor) -> Tensor:
         """Decoder latents -> the diffusion's space (class-centred, unit average variance)."""
@@ -254,41 +216,22 @@ class LatentDiffusionPrior(nn.Module):
     def sample(self, e: Tensor, y: Tensor) -> Tensor:
         """Decoder latents for standard-normal input latents ``e (B, D)`` of classes ``y (B,)``.
 
-        A single latent mapped without autograd is remembered (the last few): the
-        GUI maps the same latent again and again while a slider is dragged.
+        The student's answer (refined when ``refine_steps`` says so), or the ODE without one.
         """
-        if self.student is not None:
-            x = self.student(e, y)
-            if self.config.refine_steps:
-                t0 = self.config.refine_from
-                a = float(alpha_bar(torch.tensor(t0)))
-                x = math.sqrt(a) * x + math.sqrt(1 - a) * e
-                times = torch.linspace(t0, 0.0, self.config.refine_steps + 1, device=e.device)
-                x = self._ode(x, y, times)
-            return self.denormalise(x, y)
-        if len(e) != 1 or torch.is_grad_enabled() or self.training:
+        if self.student is None:
             return self.sample_ode(e, y)
-        key = (e.detach().cpu().numpy().tobytes(), int(y[0]), str(e.device))
-        hit = self._cache.get(key)
-        if hit is not None:
-            return hit
-        z = self.sample_ode(e, y)
-        self._cache.put(key, z)
-        return z
+        x = self.student(e, y)
+        if self.config.refine_steps:
+            t0 = self.config.refine_from
+            a = float(alpha_bar(torch.tensor(t0)))
+            x = math.sqrt(a) * x + math.sqrt(1 - a) * e
+            times = torch.linspace(t0, 0.0, self.config.refine_steps + 1, device=e.device)
+            x = self._ode(x, y, times)
+        return self.denormalise(x, y)
 
     def sample_ode(self, e: Tensor, y: Tensor) -> Tensor:
         """Decoder latents by the ODE itself (the teacher, with or without a student)."""
         return self.denormalise(self._ode(e, y, self._times(e.device)), y)
-
-    def _apply(self, fn, recurse=True):
-        # Moving devices or casting invalidates what was remembered.
-        self._cache.clear()
-        return super()._apply(fn, recurse)
-
-    def _load_from_state_dict(self, *args, **kwargs):
-        # New weights: new maps.
-        self._cache.clear()
-        super()._load_from_state_dict(*args, **kwargs)
 
     def invert(self, z: Tensor, y: Tensor) -> Tensor:
         """Input latents whose :meth:`sample` is (nearly) ``z``: the ODE run from ``t = 0`` to ``1``.
