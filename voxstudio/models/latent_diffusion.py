@@ -105,7 +105,31 @@ class _ResidualBlock(nn.Module):
         return h + self.body(h)
 
 
-class OneStepMap(nn.Module):
+class _ConditionedMlp(nn.Module):
+    """``inp(x) + condition`` through residual blocks to ``out``: the trunk of the teacher and the student.
+
+    The layers are attributes of the module itself (not a submodule), so the shipped
+    state-dict keys (``inp.*``, ``class_embed.*``, ``blocks.*``, ``out.*``) are the same
+    for both networks. ``zero_head``: start predicting 0 (the teacher's ``v``).
+    """
+
+    def __init__(self, latent_dim: int, num_classes: int, width: int, depth: int, zero_head: bool) -> None:
+        super().__init__()
+        self.inp = nn.Linear(latent_dim, width)
+        self.class_embed = nn.Embedding(num_classes, width)
+        self.blocks = nn.Sequential(*(_ResidualBlock(width) for _ in range(depth)))
+        head = nn.Linear(width, latent_dim)
+        if zero_head:
+            nn.init.zeros_(head.weight)
+            nn.init.zeros_(head.bias)
+        self.out = nn.Sequential(nn.LayerNorm(width), nn.SiLU(), head)
+
+    def _trunk(self, x: Tensor, condition: Tensor) -> Tensor:
+        out: Tensor = self.out(self.blocks(self.inp(x) + condition))
+        return out
+
+
+class OneStepMap(_ConditionedMlp):
     """The student: ``(e, class) -> normalised latent`` in one pass of an MLP like the teacher's.
 
     Why: at batch 1 (a slider frame) the ODE's 20 network calls cost ~20-35 ms on
@@ -115,18 +139,13 @@ class OneStepMap(nn.Module):
     """
 
     def __init__(self, latent_dim: int, num_classes: int, width: int, depth: int) -> None:
-        super().__init__()
-        self.inp = nn.Linear(latent_dim, width)
-        self.class_embed = nn.Embedding(num_classes, width)
-        self.blocks = nn.Sequential(*(_ResidualBlock(width) for _ in range(depth)))
-        self.out = nn.Sequential(nn.LayerNorm(width), nn.SiLU(), nn.Linear(width, latent_dim))
+        super().__init__(latent_dim, num_classes, width, depth, zero_head=False)
 
     def forward(self, e: Tensor, y: Tensor) -> Tensor:
-        out: Tensor = self.out(self.blocks(self.inp(e) + self.class_embed(y)))
-        return out
+        return self._trunk(e, self.class_embed(y))
 
 
-class LatentDiffusionPrior(nn.Module):
+class LatentDiffusionPrior(_ConditionedMlp):
     """``v``-prediction MLP over class-normalised latents, with the deterministic ODE both ways."""
 
     class_mean: Tensor
@@ -134,18 +153,11 @@ class LatentDiffusionPrior(nn.Module):
     _frequencies: Tensor
 
     def __init__(self, config: DiffusionPriorConfig) -> None:
-        super().__init__()
-        self.config = config
         d, c, w = config.latent_dim, config.num_classes, config.width
-        self.inp = nn.Linear(d, w)
-        self.class_embed = nn.Embedding(c, w)
-        self.time_embed = nn.Sequential(nn.Linear(2 * _TIME_FEATURES, w), nn.SiLU(), nn.Linear(w, w))
-        self.blocks = nn.Sequential(*(_ResidualBlock(w) for _ in range(config.depth)))
-        head = nn.Linear(w, d)
         # Zero output: an untrained prior predicts v = 0, i.e. "the data is the class mean".
-        nn.init.zeros_(head.weight)
-        nn.init.zeros_(head.bias)
-        self.out = nn.Sequential(nn.LayerNorm(w), nn.SiLU(), head)
+        super().__init__(d, c, w, config.depth, zero_head=True)
+        self.config = config
+        self.time_embed = nn.Sequential(nn.Linear(2 * _TIME_FEATURES, w), nn.SiLU(), nn.Linear(w, w))
         self.register_buffer("class_mean", torch.zeros(c, d))
         self.register_buffer("class_scale", torch.ones(c))
         frequencies = torch.exp(-math.log(1000.0) * torch.arange(_TIME_FEATURES) / _TIME_FEATURES) * 1000.0
@@ -179,15 +191,11 @@ class LatentDiffusionPrior(nn.Module):
 
     def forward(self, x: Tensor, t: Tensor, y: Tensor) -> Tensor:
         """Predicted ``v = sqrt(abar) eps - sqrt(1 - abar) x0`` for noisy ``x (B, D)`` at times ``t (B,)``."""
-        return self._velocity(x, self.class_embed(y) + self._time_features(t))
+        return self._trunk(x, self.class_embed(y) + self._time_features(t))
 
     def _time_features(self, t: Tensor) -> Tensor:
         angles = t[:, None] * self._frequencies
         out: Tensor = self.time_embed(torch.cat([angles.sin(), angles.cos()], 1))
-        return out
-
-    def _velocity(self, x: Tensor, condition: Tensor) -> Tensor:
-        out: Tensor = self.out(self.blocks(self.inp(x) + condition))
         return out
 
     def _ode(self, x: Tensor, y: Tensor, times: Tensor) -> Tensor:
@@ -204,7 +212,7 @@ class LatentDiffusionPrior(nn.Module):
         class_features = self.class_embed(y)
         for i in range(len(signal) - 1):
             a_now, a_next = signal[i], signal[i + 1]
-            v = self._velocity(x, class_features + time_features[i])
+            v = self._trunk(x, class_features + time_features[i])
             x0 = math.sqrt(a_now) * x - math.sqrt(1 - a_now) * v
             eps = math.sqrt(1 - a_now) * x + math.sqrt(a_now) * v
             x = math.sqrt(a_next) * x0 + math.sqrt(1 - a_next) * eps
