@@ -14,6 +14,7 @@ Cost on a 2-core CPU: ~55 ms per step of 256 latents at width 512, depth 4.
 from __future__ import annotations
 
 import copy
+import dataclasses
 import math
 import time
 from collections.abc import Callable, Sequence
@@ -30,6 +31,36 @@ DISTIL_STEPS = 10000
 DISTIL_PAIRS_PER_CLASS = 24576
 _WARMUP_STEPS = 200
 _EMA_DECAY = 0.999
+
+
+def _optimise(
+    parameters: Sequence[torch.nn.Parameter],
+    batch_loss: Callable[[], Tensor],
+    steps: int,
+    lr: float,
+    what: str,
+    started: float,
+    log: Callable[[str], None] | None,
+    log_every: int,
+    after_step: Callable[[int], None] | None = None,
+) -> None:
+    """Adam on ``batch_loss()`` for ``steps`` steps: linear warm-up, cosine decay, a running loss in the log."""
+    optimizer = torch.optim.Adam(parameters, lr=lr)
+    schedule = torch.optim.lr_scheduler.LambdaLR(
+        optimizer, lambda s: min(1.0, (s + 1) / _WARMUP_STEPS) * 0.5 * (1 + math.cos(math.pi * min(s, steps) / steps)))
+    running = None
+    for step in range(1, steps + 1):
+        loss = batch_loss()
+        optimizer.zero_grad(set_to_none=True)
+        loss.backward()
+        optimizer.step()
+        schedule.step()
+        if after_step is not None:
+            after_step(step)
+        value = loss.item()
+        running = value if running is None else 0.98 * running + 0.02 * value
+        if log is not None and (step % log_every == 0 or step == steps):
+            log(f"{what} step {step}/{steps}: loss {running:.4f} ({time.perf_counter() - started:.0f} s)")
 
 
 def fit_diffusion_prior(
@@ -53,26 +84,20 @@ def fit_diffusion_prior(
     latents = torch.cat([torch.as_tensor(x, dtype=torch.float32) for x in latents_by_class]).to(device)
     labels = torch.cat([torch.full((len(x),), c, dtype=torch.long) for c, x in enumerate(latents_by_class)]).to(device)
     ema = copy.deepcopy(prior).eval()
-    optimizer = torch.optim.Adam(prior.parameters(), lr=lr)
-    schedule = torch.optim.lr_scheduler.LambdaLR(
-        optimizer, lambda s: min(1.0, (s + 1) / _WARMUP_STEPS) * 0.5 * (1 + math.cos(math.pi * min(s, steps) / steps)))
     gen = torch.Generator(device=device).manual_seed(seed)
-    started, running = time.perf_counter(), None
-    for step in range(1, steps + 1):
+
+    def batch_loss() -> Tensor:
         index = torch.randint(0, len(latents), (batch_size,), generator=gen, device=device)
-        loss = prior.training_loss(latents[index], labels[index], generator=gen)
-        optimizer.zero_grad(set_to_none=True)
-        loss.backward()
-        optimizer.step()
-        schedule.step()
+        return prior.training_loss(latents[index], labels[index], generator=gen)
+
+    def update_ema(step: int) -> None:
         decay = min(_EMA_DECAY, (1 + step) / (10 + step))
         with torch.no_grad():
             for averaged, current in zip(ema.parameters(), prior.parameters()):
                 averaged.lerp_(current, 1 - decay)
-        value = loss.item()
-        running = value if running is None else 0.98 * running + 0.02 * value
-        if log is not None and (step % log_every == 0 or step == steps):
-            log(f"prior step {step}/{steps}: loss {running:.4f} ({time.perf_counter() - started:.0f} s)")
+
+    _optimise(list(prior.parameters()), batch_loss, steps, lr, "prior", time.perf_counter(), log, log_every,
+              after_step=update_ema)
     for p in ema.parameters():
         p.requires_grad_(False)
     return ema
@@ -94,8 +119,6 @@ def distil_one_step(
     ``pairs_per_class`` per class); the student regresses the end points in the
     normalised space (mean squared error), Adam with warm-up and cosine decay.
     """
-    import dataclasses
-
     config = dataclasses.replace(teacher.config, one_step=1)
     device = next(teacher.parameters()).device
     prior = LatentDiffusionPrior(config).to(device)
@@ -123,21 +146,12 @@ def distil_one_step(
     for p in student.parameters():
         p.requires_grad_(True)
     student.train()
-    optimizer = torch.optim.Adam(student.parameters(), lr=lr)
-    schedule = torch.optim.lr_scheduler.LambdaLR(
-        optimizer, lambda s: min(1.0, (s + 1) / _WARMUP_STEPS) * 0.5 * (1 + math.cos(math.pi * min(s, steps) / steps)))
-    running = None
-    for step in range(1, steps + 1):
+
+    def batch_loss() -> Tensor:
         index = torch.randint(0, len(e_all), (batch_size,), generator=gen, device=device)
-        loss = (student(e_all[index], y_all[index]) - x_all[index]).pow(2).mean()
-        optimizer.zero_grad(set_to_none=True)
-        loss.backward()
-        optimizer.step()
-        schedule.step()
-        value = loss.item()
-        running = value if running is None else 0.98 * running + 0.02 * value
-        if log is not None and (step % log_every == 0 or step == steps):
-            log(f"distillation step {step}/{steps}: loss {running:.4f} ({time.perf_counter() - started:.0f} s)")
+        return (student(e_all[index], y_all[index]) - x_all[index]).pow(2).mean()
+
+    _optimise(list(student.parameters()), batch_loss, steps, lr, "distillation", started, log, log_every)
     student.eval()
     for p in student.parameters():
         p.requires_grad_(False)
