@@ -232,25 +232,32 @@ class Generator(nn.Module):
         if prior.config.latent_dim != self.latent_dim or prior.config.num_classes != self.num_classes:
             raise ValueError(f"the prior is for {prior.config.num_classes} classes x {prior.config.latent_dim}-D "
                              f"latents, the generator for {self.num_classes} x {self.latent_dim}")
-        self._set_prior_buffers({})
+        self._clear_prior()
         self.latent_diffusion = prior.to(self.project.weight.device)
 
     def _set_prior_buffers(self, tensors: dict[str, Tensor]) -> None:
         """Replace whichever latent prior is set by ``tensors`` (buffer name -> value)."""
+        if not self.has_latent_diffusion and all(
+                hasattr(self, n) and getattr(self, n).shape == t.shape for n, t in tensors.items()):
+            self._mixture_pinv = None
+            self._slider_frame = None
+            for name, tensor in tensors.items():
+                getattr(self, name).copy_(tensor)
+            return
+        self._clear_prior()
+        device = self.project.weight.device
+        for name, tensor in tensors.items():
+            self.register_buffer(name, tensor.to(device))
+
+    def _clear_prior(self) -> None:
+        """Remove whichever latent prior is set (buffers or the diffusion submodule) and what was derived from it."""
         self._mixture_pinv = None
         self._slider_frame = None
         if self.has_latent_diffusion:
             del self.latent_diffusion
-        device = self.project.weight.device
-        if tensors and all(hasattr(self, n) and getattr(self, n).shape == t.shape for n, t in tensors.items()):
-            for name, tensor in tensors.items():
-                getattr(self, name).copy_(tensor)
-            return
         for name in PRIOR_BUFFERS:
             if hasattr(self, name):
                 delattr(self, name)
-        for name, tensor in tensors.items():
-            self.register_buffer(name, tensor.to(device))
 
     @property
     def has_latent_mixture(self) -> bool:
