@@ -16,6 +16,7 @@ import torch
 from voxstudio.models.gan import Generator
 from voxstudio.models.latent_diffusion import DiffusionPriorConfig, LatentDiffusionPrior, alpha_bar
 from voxstudio.training.diffusion_prior import distil_one_step, fit_diffusion_prior
+from voxstudio.training.wholeness_critic import fit_wholeness_critic
 
 sys.path.insert(0, str(Path(__file__).parent))
 from tiny_task import toy_gan_set  # noqa: E402
@@ -60,6 +61,10 @@ def test_config_round_trips_and_rejects_bad_sizes() -> None:
     assert DiffusionPriorConfig.from_dict(json.loads(json.dumps(config.to_dict()))) == config
     with pytest.raises(ValueError):
         DiffusionPriorConfig(latent_dim=8, num_classes=3, sample_steps=0)
+    guided = DiffusionPriorConfig(latent_dim=8, num_classes=3, critic_width=16, guidance=2.5)
+    assert DiffusionPriorConfig.from_dict(json.loads(json.dumps(guided.to_dict()))) == guided
+    with pytest.raises(ValueError, match="guidance needs a critic"):
+        DiffusionPriorConfig(latent_dim=8, num_classes=3, guidance=1.0)
 
 
 def test_samples_land_on_the_thin_set_a_gaussian_fills(ring_prior) -> None:
@@ -141,15 +146,17 @@ def test_refit_writes_a_diffusion_prior_the_engine_loads(tmp_path) -> None:
                   data.classes, 32, source="test")
     assert refit_main(["--weights", str(tmp_path / "w"), "--data", str(tmp_path / "data"), "--out",
                        str(tmp_path / "r"), "--prior", "diffusion", "--prior-steps", "20", "--distil-steps", "5",
-                       "--distil-pairs", "64", "--refine-steps", "2",
-                       "--device", "cpu"]) == 0
+                       "--distil-pairs", "64", "--refine-steps", "2", "--critic-samples", "16",
+                       "--critic-steps", "5", "--device", "cpu"]) == 0
     config = json.loads((tmp_path / "r" / "gan.json").read_text())
     assert config["latent_prior"]["kind"] == "latent_diffusion_per_class" and config["latent_prior"]["steps"] == 20
     assert config["latent_prior"]["network"]["one_step"] == 1 and config["latent_prior"]["distil_steps"] == 5
     assert config["latent_prior"]["network"]["refine_steps"] == 2
+    assert config["latent_prior"]["network"]["guidance"] > 0 and config["latent_prior"]["critic_steps"] == 5
     engine = VoxelEngine.load(tmp_path / "r", device="cpu")
     g = engine._generator
     assert g.has_latent_diffusion and g.latent_diffusion.config.latent_dim == 16 and g.latent_diffusion.student is not None
+    assert g.latent_diffusion.critic is not None
     e = np.random.default_rng(0).standard_normal((4, 16)).astype(np.float32)
     ids = np.array([0, 1, 0, 1])
     with torch.no_grad():
@@ -195,3 +202,65 @@ def test_one_step_student_reproduces_the_ode(ring_prior) -> None:
     fresh.load_state_dict(student_prior.state_dict())
     with torch.inference_mode():
         torch.testing.assert_close(fresh.sample(e, y), learnt)
+
+
+def _upper_half(z: torch.Tensor, y: torch.Tensor) -> torch.Tensor:
+    """The toy stand-in for "decodes in one piece": the half of each ring above its centre line."""
+    return (z[:, 1] > 0).float()
+
+
+def test_a_wholeness_critic_guides_the_ode_to_what_it_labels_whole(ring_prior) -> None:
+    # Label the prior's own samples, as refit_prior does with the decoder, and fit the critic.
+    e = torch.randn(2000, D, generator=torch.Generator().manual_seed(11))
+    y = torch.arange(2000) % 2
+    with torch.inference_mode():
+        x = ring_prior._ode(e, y, ring_prior._times(e.device))
+    whole = _upper_half(ring_prior.denormalise(x, y), y)
+    critic = fit_wholeness_critic(x, y, whole, num_classes=2, width=32, steps=400, batch_size=256, lr=3e-3)
+    guided = copy.deepcopy(ring_prior)
+    guided.attach_critic(critic, guidance=2.0)
+    assert guided.config.critic_width == 32 and guided.config.guidance == 2.0
+
+    test = torch.randn(400, D, generator=torch.Generator().manual_seed(12))
+    ty = torch.arange(400) % 2
+    with torch.inference_mode():  # the app samples in inference mode: guidance takes its gradient anyway
+        plain, steered = ring_prior.sample(test, ty), guided.sample(test, ty)
+        torch.testing.assert_close(guided.sample(test, ty), steered)  # still deterministic
+    before, after = float(_upper_half(plain, ty).mean()), float(_upper_half(steered, ty).mean())
+    assert 0.35 < before < 0.65 and after > 0.85, (before, after)
+    for c, (radius, centre) in enumerate(((3.0, 0.0), (1.5, 4.0))):  # moved along the ring, not off it
+        assert float(_radius_error(steered[ty == c], radius, centre).median()) < 0.25 * radius
+    # The inverse is the unguided ODE's (guidance only steers the forward direction).
+    with torch.inference_mode():
+        torch.testing.assert_close(guided.invert(plain, ty), ring_prior.invert(plain, ty))
+
+    # A student distilled from the guided ODE learns the steered map, and the critic travels with the weights.
+    student = distil_one_step(guided, pairs_per_class=2048, steps=600, batch_size=256, lr=3e-3)
+    fresh = LatentDiffusionPrior(student.config)
+    fresh.load_state_dict(student.state_dict())
+    with torch.inference_mode():
+        learnt = fresh.sample(test, ty)
+        torch.testing.assert_close(fresh.sample_ode(test, ty), steered)
+    assert float(_upper_half(learnt, ty).mean()) > 0.8
+
+
+def test_the_critic_needs_one_label_per_latent() -> None:
+    with pytest.raises(ValueError, match="as many"):
+        fit_wholeness_critic(torch.zeros(4, D), torch.zeros(4, dtype=torch.long), torch.zeros(3), num_classes=1)
+
+
+def test_whole_latents_keeps_what_the_decoder_draws_in_one_piece(monkeypatch) -> None:
+    from voxstudio.training import wholeness_critic
+    from voxstudio.training.gan_metrics import is_one_piece
+
+    g = Generator(num_classes=2, latent_dim=D, base_channels=4, embed_dim=4).eval()
+    latents = torch.randn(80, D, generator=torch.Generator().manual_seed(13)) * 3
+    # decodes_whole is the thresholded decoder's one-piece test, batch by batch.
+    expected = [is_one_piece(grid) for grid in (g.sample(latents, 1) > 0.5).numpy()]
+    assert wholeness_critic.decodes_whole(g, latents, 1, batch_size=7).tolist() == expected
+    # A class keeps its whole latents, or all of them when too few decode whole to fit a prior on.
+    masks = {0: np.arange(80) % 4 != 0, 1: np.arange(80) < 3}
+    monkeypatch.setattr(wholeness_critic, "decodes_whole", lambda _g, _z, class_id: masks[class_id])
+    kept = wholeness_critic.whole_latents(g, [latents, latents + 1])
+    torch.testing.assert_close(kept[0], latents[torch.from_numpy(masks[0])])
+    torch.testing.assert_close(kept[1], latents + 1)

@@ -353,7 +353,10 @@ class Generator(nn.Module):
 
     def logits(self, z: Tensor, y: Tensor) -> Tensor:
         """Pre-sigmoid occupancy ``(B, R, R, R)``: used for BCE in latent inversion."""
-        z = self.decoder_latent(z, y)
+        return self.decode(self.decoder_latent(z, y), y)
+
+    def decode(self, z: Tensor, y: Tensor) -> Tensor:
+        """Pre-sigmoid occupancy ``(B, R, R, R)`` for *decoder* latents (past any prior): the decoder alone."""
         h = self.project(torch.cat([z, self.embed(y)], dim=1))
         h = h.view(z.shape[0], self.channels[0], 4, 4, 4)
         h = F.relu(self.project_norm(h, y))

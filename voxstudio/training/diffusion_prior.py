@@ -20,6 +20,7 @@ import time
 from collections.abc import Callable, Sequence
 
 import torch
+import torch.nn.functional as F
 from torch import Tensor
 
 from voxstudio.models.latent_diffusion import DiffusionPriorConfig, LatentDiffusionPrior
@@ -33,7 +34,7 @@ _WARMUP_STEPS = 200
 _EMA_DECAY = 0.999
 
 
-def _optimise(
+def optimise(
     parameters: Sequence[torch.nn.Parameter],
     batch_loss: Callable[[], Tensor],
     steps: int,
@@ -96,7 +97,7 @@ def fit_diffusion_prior(
             for averaged, current in zip(ema.parameters(), prior.parameters()):
                 averaged.lerp_(current, 1 - decay)
 
-    _optimise(list(prior.parameters()), batch_loss, steps, lr, "prior", time.perf_counter(), log, log_every,
+    optimise(list(prior.parameters()), batch_loss, steps, lr, "prior", time.perf_counter(), log, log_every,
               after_step=update_ema)
     for p in ema.parameters():
         p.requires_grad_(False)
@@ -112,12 +113,16 @@ def distil_one_step(
     seed: int = 0,
     log: Callable[[str], None] | None = None,
     log_every: int = 1000,
+    critic_weight: float = 0.0,
 ) -> LatentDiffusionPrior:
     """A copy of ``teacher`` with a one-step student trained to reproduce its ODE (``config.one_step = 1``).
 
     The pairs ``(e, ODE(e))`` are drawn once (standard-normal ``e``,
     ``pairs_per_class`` per class); the student regresses the end points in the
     normalised space (mean squared error), Adam with warm-up and cosine decay.
+    With ``critic_weight`` and a teacher guided by a wholeness critic, the loss adds
+    that weight times the critic's ``-log P(one piece)`` of the student's answers:
+    where the student misses the teacher, it misses toward latents that decode whole.
     """
     config = dataclasses.replace(teacher.config, one_step=1)
     device = next(teacher.parameters()).device
@@ -147,11 +152,17 @@ def distil_one_step(
         p.requires_grad_(True)
     student.train()
 
+    critic = prior.critic if critic_weight > 0 else None
+
     def batch_loss() -> Tensor:
         index = torch.randint(0, len(e_all), (batch_size,), generator=gen, device=device)
-        return (student(e_all[index], y_all[index]) - x_all[index]).pow(2).mean()
+        answer = student(e_all[index], y_all[index])
+        loss = (answer - x_all[index]).pow(2).mean()
+        if critic is not None:
+            loss = loss + critic_weight * F.softplus(-critic(answer, y_all[index])).mean()
+        return loss
 
-    _optimise(list(student.parameters()), batch_loss, steps, lr, "distillation", started, log, log_every)
+    optimise(list(student.parameters()), batch_loss, steps, lr, "distillation", started, log, log_every)
     student.eval()
     for p in student.parameters():
         p.requires_grad_(False)
