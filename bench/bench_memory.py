@@ -119,7 +119,7 @@ def child_engine(random_init: bool, steps: int) -> dict[str, Any]:
     for step in range(steps):
         values[step % len(values)] = ((step % 7) - 3) / 3.0
         class_id = step % len(engine.classes)
-        grid = engine.generate(engine.latent_with_sliders(engine.latent_for_seed(step), values, class_id), class_id)
+        grid = engine.generate(engine.latent_for_seed(step), class_id, offset=engine.slider_offset(values))
         blocky_mesh(grid > 0.5)
     return {"idle_rss": idle["VmRSS"], "startup_hwm": idle["VmHWM"], "generating_hwm": read_status_mb()["VmHWM"],
             "steps": steps, "where": where}

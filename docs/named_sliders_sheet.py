@@ -45,8 +45,9 @@ def main() -> None:
         slider = engine.named_sliders.find(class_name, name)
         class_id = engine.classes.index(class_name)
         for col, value in enumerate((slider.low, 0.0, slider.high)):
-            z = engine.latent_with_named_sliders(engine.latent_for_seed(seed), class_id, {name: value})
-            tile = Image.fromarray(render_grid_image(engine.generate(z, class_id), window_size=TILE))
+            offset = engine.named_slider_offset(class_id, {name: value})
+            grid = engine.generate(engine.latent_for_seed(seed), class_id, offset=offset)
+            tile = Image.fromarray(render_grid_image(grid, window_size=TILE))
             ImageDraw.Draw(tile).text((6, 4), f"{class_name} seed {seed}: {name} {value:+.1f}", fill=(0, 0, 0))
             sheet.paste(tile, (col * width, row * height))
     args.out.parent.mkdir(parents=True, exist_ok=True)

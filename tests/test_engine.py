@@ -44,14 +44,18 @@ def test_random_init_generate_shapes(engine: VoxelEngine) -> None:
 def test_sliders(engine: VoxelEngine) -> None:
     z = engine.latent_for_seed(1)
     k = len(engine.directions)
-    np.testing.assert_allclose(engine.latent_with_sliders(z, np.zeros(k)), z)
+    assert not np.any(engine.slider_offset(np.zeros(k)))
     values = np.zeros(k)
     values[0] = 2.0
-    moved = engine.latent_with_sliders(z, values)
-    np.testing.assert_allclose(moved - z, 2.0 * engine.direction_scales[0] * engine.directions[0], atol=1e-5)
-    assert not np.allclose(engine.generate(moved, 0), engine.generate(z, 0))
+    offset = engine.slider_offset(values)
+    np.testing.assert_allclose(offset, 2.0 * engine.direction_scales[0] * engine.directions[0], atol=1e-5)
+    # Without a latent prior a slider move is a move of the input latent.
+    np.testing.assert_allclose(engine.generate(z, 0, offset=offset), engine.generate(z + offset, 0), atol=1e-5)
+    assert not np.allclose(engine.generate(z, 0, offset=offset), engine.generate(z, 0))
+    batch = engine.generate(np.stack([z, z]), np.array([0, 1]), offset=offset)  # one move for the batch
+    np.testing.assert_allclose(batch[0], engine.generate(z, 0, offset=offset), atol=1e-5)
     with pytest.raises(ValueError, match="slider"):
-        engine.latent_with_sliders(z, np.zeros(k + 1))
+        engine.slider_offset(np.zeros(k + 1))
 
 
 def test_generate_rejects_bad_input(engine: VoxelEngine) -> None:

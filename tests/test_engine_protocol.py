@@ -18,7 +18,7 @@ def test_every_protocol_method_accepts_the_protocols_arguments():
     # The protocol's own members and those of the slice it extends (LatentSource).
     declared = {**vars(LatentSource), **vars(InferenceEngine)}
     methods = {name for name, member in declared.items() if not name.startswith("_") and inspect.isfunction(member)}
-    assert {"generate", "latent_with_named_sliders", "classify", "invert", "decode_pose", "presence"} <= methods
+    assert {"generate", "named_slider_offset", "classify", "invert", "decode_pose", "presence"} <= methods
     assert LatentSource in InferenceEngine.__mro__
     for name in methods:
         wanted = inspect.signature(declared[name]).parameters

@@ -108,11 +108,24 @@ def test_current_latent_follows_seed_interpolation_and_sliders(engine):
 
     sliders = tuple(0.5 if i % 2 else -1.0 for i in range(len(engine.directions)))
     params = GenerateParams(class_id=1, seed_a=3, seed_b=9, t=0.25, sliders=sliders)
-    expected = engine.latent_with_sliders(slerp(engine.latent_for_seed(3), engine.latent_for_seed(9), 0.25), sliders)
-    np.testing.assert_allclose(current_latent(engine, params), expected, rtol=1e-6)
+    shape = current_latent(engine, params)
+    np.testing.assert_allclose(shape.z, slerp(engine.latent_for_seed(3), engine.latent_for_seed(9), 0.25), rtol=1e-6)
+    np.testing.assert_allclose(shape.offset, engine.slider_offset(sliders), rtol=1e-6)
     loaded = tuple(float(v) for v in engine.latent_for_seed(11))
-    np.testing.assert_array_equal(current_latent(engine, GenerateParams(1, 0, latent_a=loaded)),
+    np.testing.assert_array_equal(current_latent(engine, GenerateParams(1, 0, latent_a=loaded)).z,
                                   engine.latent_for_seed(11))
+
+
+def test_more_like_this_keeps_the_sliders_of_the_shape_it_varies(engine):
+    sliders = tuple(1.5 if i == 0 else 0.0 for i in range(len(engine.directions)))
+    params = GenerateParams(class_id=2, seed_a=42, sliders=sliders)
+    spec = GallerySpec(2, 4, 5, around=params, spread=0.3)
+    samples, grids = generate_samples(engine, spec, range(4))
+    moved = engine.slider_offset(sliders)
+    for sample, grid in zip(samples, grids):
+        assert sample.sliders == sliders and sample.named == ()
+        np.testing.assert_allclose(grid, engine.generate(sample.array(), 2, offset=moved), atol=1e-5)
+    assert not np.allclose(grids[0], engine.generate(samples[0].array(), 2), atol=1e-3)
 
 
 def test_more_like_this_stays_near_the_current_latent_and_its_samples_differ(engine):

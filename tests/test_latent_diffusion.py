@@ -103,7 +103,7 @@ def test_each_class_is_centred_and_scaled_to_unit_average_variance(ring_prior) -
         torch.testing.assert_close(ring_prior.denormalise(x, torch.full((len(ring),), c)), ring, atol=1e-5, rtol=0)
 
 
-def test_generator_decodes_through_the_prior_and_sliders_move_the_input_latent(ring_prior) -> None:
+def test_generator_decodes_through_the_prior_and_sliders_move_in_its_class_frame(ring_prior) -> None:
     g = Generator(num_classes=2, latent_dim=D, base_channels=4, embed_dim=4).eval()
     g.set_latent_diffusion(ring_prior)
     assert g.has_latent_diffusion and g.per_class_latents and not g.has_latent_mixture
@@ -114,14 +114,20 @@ def test_generator_decodes_through_the_prior_and_sliders_move_the_input_latent(r
         z = g.decoder_latent(e, y)
         torch.testing.assert_close(z, ring_prior.sample(e, y))
         torch.testing.assert_close(g.input_latent(z, y), ring_prior.invert(z, y))
-        moved = g.move_latent(e, y, offset)
-        torch.testing.assert_close(moved, e + offset)
-        # ... which keeps the shape on the ring (a Gaussian's straight move would leave it).
-        ends = g.decoder_latent(moved, y)
-    centre = torch.tensor([0.0, 4.0])[y]
-    radius = torch.tensor([3.0, 1.5])[y]
-    off_ring = (((ends[:, 0] - centre) ** 2 + ends[:, 1] ** 2).sqrt() - radius).abs()
-    assert float(off_ring.median()) < 0.25
+        # Sliders move the decoder latent in the class's whitened frame ...
+        step = g.slider_step(offset.expand(16, D), y)
+        torch.testing.assert_close(g.logits(e, y, offset), g.decode(z + step, y))
+        # ... where the slider directions are fitted: in its coordinates the move is the offset itself.
+        torch.testing.assert_close(g.slider_coordinates(z + step, y) - g.slider_coordinates(z, y),
+                                   offset.expand(16, D), atol=1e-4, rtol=1e-4)
+    # One unit is one standard deviation of the class's cloud along the direction: along the
+    # ring's plane a unit move is the ring's spread, across it (where the ring is thin) far less.
+    for c, ring in enumerate(_rings()):
+        std = ring.std(0)
+        cls = torch.full((2,), c)
+        along, across = g.slider_step(torch.eye(D)[[0, 3]], cls).norm(dim=1)
+        assert float(along) == pytest.approx(float(std[0]), rel=0.05)
+        assert float(across) < 0.3 * float(along)
     with pytest.raises(ValueError, match="class ids"):
         g.decoder_latent(e)
     with pytest.raises(ValueError, match="classes"):
@@ -164,8 +170,8 @@ def test_refit_writes_a_diffusion_prior_the_engine_loads(tmp_path) -> None:
     # The decoder is the exported one; the prior maps the app's latents onto its inputs.
     np.testing.assert_allclose(engine.generate(e, ids), task.ema.sample(z, torch.from_numpy(ids)).numpy(), atol=1e-5)
     assert engine.invert(data.voxels[0], int(data.labels[0]), steps=2, restarts=1).shape == (16,)
-    moved = engine.latent_with_sliders(e[0], np.ones(len(engine.directions)), class_id=1)
-    assert moved.shape == (16,) and not np.allclose(moved, e[0])
+    moved = engine.generate(e[0], 1, offset=engine.slider_offset(np.ones(len(engine.directions))))
+    assert moved.shape == (32, 32, 32) and not np.allclose(moved, engine.generate(e[0], 1))
 
     # A diffusion prior without its network description is a clear error, not a crash.
     del config["latent_prior"]["network"]
@@ -242,6 +248,17 @@ def test_a_wholeness_critic_guides_the_ode_to_what_it_labels_whole(ring_prior) -
         learnt = fresh.sample(test, ty)
         torch.testing.assert_close(fresh.sample_ode(test, ty), steered)
     assert float(_upper_half(learnt, ty).mean()) > 0.8
+
+    # The critic's term in the distillation loss steers the student on its own: an unguided ODE's
+    # student, half in the upper half, moves there when the term weighs in.
+    unguided = copy.deepcopy(ring_prior)
+    unguided.attach_critic(critic, guidance=0.0)
+    plain = distil_one_step(unguided, pairs_per_class=2048, steps=400, batch_size=256, lr=3e-3)
+    steered = distil_one_step(unguided, pairs_per_class=2048, steps=400, batch_size=256, lr=3e-3, critic_weight=1.0)
+    with torch.inference_mode():
+        plain_share = float(_upper_half(plain.sample(test, ty), ty).mean())
+        steered_share = float(_upper_half(steered.sample(test, ty), ty).mean())
+    assert plain_share < 0.65 and steered_share > plain_share + 0.15, (plain_share, steered_share)
 
 
 def test_the_critic_needs_one_label_per_latent() -> None:

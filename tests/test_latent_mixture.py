@@ -207,16 +207,32 @@ def test_slider_moves_are_the_same_change_in_every_component() -> None:
     y = torch.arange(32) % 2
     assert len(set(component_of(e[:, 0], cutoffs[y]).tolist())) > 2
     offset = torch.tensor([0.5, -1.0, 0.0, 0.25, 0.3, 0.2])
-    moved = g.move_latent(e, y, offset)
-    step = g.decoder_latent(moved, y) - g.decoder_latent(e, y)
-    torch.testing.assert_close(step, torch.einsum("bij,j->bi", g.slider_frame()[1][y], offset), atol=2e-3, rtol=1e-3)
-    frame_step = g.slider_coordinates(g.decoder_latent(moved, y), y) - g.slider_coordinates(g.decoder_latent(e, y), y)
-    # In frame coordinates too, except along the flat axis, which the frame whitens: there the mixture's
-    # ~1e-3 left-out part counts as ~1.
-    torch.testing.assert_close(frame_step[:, :5], offset[:5].expand(len(e), 5), atol=2e-3, rtol=1e-3)
-    # Without a mixture the slider frame is the input space.
-    plain = Generator(num_classes=2, latent_dim=6, base_channels=4, embed_dim=4)
-    torch.testing.assert_close(plain.move_latent(e, y, offset), e + offset)
+    step = g.slider_step(offset.expand(len(e), 6), y)
+    torch.testing.assert_close(step, torch.einsum("bij,j->bi", g.slider_frame()[1][y], offset))
+    # The generator draws the moved decoder latent ...
+    with torch.no_grad():
+        torch.testing.assert_close(g.logits(e, y, offset), g.decode(g.decoder_latent(e, y) + step, y))
+    # ... and in slider-frame coordinates the move is the offset itself, on every axis.
+    z = g.decoder_latent(e, y)
+    torch.testing.assert_close(g.slider_coordinates(z + step, y) - g.slider_coordinates(z, y),
+                               offset.expand(len(e), 6), atol=1e-4, rtol=1e-4)
+
+
+def test_without_a_mixture_sliders_move_the_input_latent() -> None:
+    """No prior, or an affine one: a slider move is the same as moving the input latent by the offset."""
+    e = torch.randn(8, 6, generator=torch.Generator().manual_seed(9))
+    y = torch.arange(8) % 2
+    offset = torch.tensor([0.5, -1.0, 0.0, 0.25, 0.3, 0.2])
+    plain = Generator(num_classes=2, latent_dim=6, base_channels=4, embed_dim=4).eval()
+    affine = Generator(num_classes=2, latent_dim=6, base_channels=4, embed_dim=4).eval()
+    gen = torch.Generator().manual_seed(10)
+    affine.set_latent_affine(torch.randn(2, 6, generator=gen), torch.randn(2, 6, 6, generator=gen) + 3 * torch.eye(6))
+    for g in (plain, affine):
+        with torch.no_grad():
+            torch.testing.assert_close(g.logits(e, y, offset), g.logits(e + offset, y), atol=1e-4, rtol=1e-4)
+        z = g.decoder_latent(e, y)
+        torch.testing.assert_close(g.slider_coordinates(z + g.slider_step(offset.expand(8, 6), y), y),
+                                   e + offset, atol=1e-4, rtol=1e-4)
 
 
 def test_engine_sliders_act_in_the_class_frame_under_a_mixture() -> None:
@@ -235,23 +251,32 @@ def test_engine_sliders_act_in_the_class_frame_under_a_mixture() -> None:
     z = engine.latent_for_seed(3)
     values = np.zeros(len(engine.directions), np.float32)
     values[0] = 1.5
-    with pytest.raises(ValueError, match="class id"):
-        engine.latent_with_sliders(z, values)
-    np.testing.assert_array_equal(engine.latent_with_sliders(z, np.zeros_like(values), 1), z)  # no move: same latent
-    moved = engine.latent_with_sliders(z, values, 1)
-    expected = g.slider_frame()[1][1] @ torch.from_numpy(1.5 * engine.direction_scales[0] * engine.directions[0])
+    offset = engine.slider_offset(values)
+    np.testing.assert_allclose(offset, 1.5 * engine.direction_scales[0] * engine.directions[0], rtol=1e-6)
+    np.testing.assert_array_equal(engine.generate(z, 1, offset=np.zeros_like(offset)), engine.generate(z, 1))
     y = torch.tensor([1])
-    step = g.decoder_latent(torch.from_numpy(moved)[None], y) - g.decoder_latent(torch.from_numpy(z)[None], y)
-    torch.testing.assert_close(step[0], expected, atol=2e-3, rtol=1e-3)
+
+    def drawn_with(step: torch.Tensor) -> np.ndarray:
+        with torch.no_grad():
+            latent = g.decoder_latent(torch.from_numpy(z)[None], y) + step
+            return torch.sigmoid(g.decode(latent, y))[0].numpy()
+
+    expected = g.slider_frame()[1][1] @ torch.from_numpy(offset)
+    np.testing.assert_allclose(engine.generate(z, 1, offset=offset), drawn_with(expected), atol=1e-5)
+    with pytest.raises(ValueError, match="slider"):
+        engine.slider_offset(np.zeros(len(values) + 1))
+    with pytest.raises(ValueError, match="offset"):
+        engine.generate(z, 1, offset=np.zeros(d + 1, np.float32))
 
     direction = np.zeros(d, np.float32)
     direction[2] = 1.0
     engine.named_sliders = SliderSet(latent_dim=d, classes={"slab": (
         NamedSlider("Height", "height", "tip", direction, -2.0, 2.0, {}, ()),)}, generator_sha256=None, info={})
-    np.testing.assert_array_equal(engine.latent_with_named_sliders(z, 1, {"Height": 0.0}), z)
-    named = engine.latent_with_named_sliders(z, 1, {"Height": 5.0})  # clamped to the range's end, 2.0
-    step = g.decoder_latent(torch.from_numpy(named)[None], y) - g.decoder_latent(torch.from_numpy(z)[None], y)
-    torch.testing.assert_close(step[0], 2.0 * g.slider_frame()[1][1][:, 2], atol=2e-3, rtol=1e-3)
+    assert not np.any(engine.named_slider_offset(1, {"Height": 0.0}))
+    named = engine.named_slider_offset(1, {"Height": 5.0})  # clamped to the range's end, 2.0
+    np.testing.assert_allclose(named, 2.0 * direction)
+    np.testing.assert_allclose(engine.generate(z, 1, offset=named), drawn_with(2.0 * g.slider_frame()[1][1][:, 2]),
+                               atol=1e-5)
 
 
 @pytest.mark.skipif(not torch.cuda.is_available(), reason="needs CUDA")
@@ -260,9 +285,9 @@ def test_mixture_prior_runs_on_cuda() -> None:
     e = torch.randn(8, 6)
     y = torch.arange(8) % 2
     offset = torch.tensor([0.5, 0.0, 0.2, 0.0, 0.1, 0.0])
-    on_cpu = (g.decoder_latent(e, y), g.input_latent(g.decoder_latent(e, y), y), g.move_latent(e, y, offset))
+    on_cpu = (g.decoder_latent(e, y), g.input_latent(g.decoder_latent(e, y), y), g.slider_step(offset.expand(8, 6), y))
     g.cuda()
     on_gpu = (g.decoder_latent(e.cuda(), y.cuda()), g.input_latent(g.decoder_latent(e.cuda(), y.cuda()), y.cuda()),
-              g.move_latent(e.cuda(), y.cuda(), offset.cuda()))
+              g.slider_step(offset.cuda().expand(8, 6), y.cuda()))
     for a, b in zip(on_cpu, on_gpu):
         torch.testing.assert_close(b.cpu(), a, atol=1e-3, rtol=1e-3)

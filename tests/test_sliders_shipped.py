@@ -33,9 +33,9 @@ def _ends(engine: VoxelEngine, class_name: str, name: str) -> tuple[np.ndarray, 
     class_id = engine.classes.index(class_name)
     out = []
     for value in (slider.low, slider.high):
-        z = np.stack([engine.latent_with_named_sliders(engine.latent_for_seed(s), class_id, {name: value})
-                      for s in SEEDS])
-        out.append(engine.generate(z, np.full(len(z), class_id)) > 0.5)
+        z = np.stack([engine.latent_for_seed(s) for s in SEEDS])
+        offset = engine.named_slider_offset(class_id, {name: value})
+        out.append(engine.generate(z, np.full(len(z), class_id), offset=offset) > 0.5)
     return out[0], out[1]
 
 

@@ -28,10 +28,10 @@ class SlowEngine:
     def __getattr__(self, name: str) -> Any:
         return getattr(self._engine, name)
 
-    def generate(self, z: Any, class_id: Any) -> Any:
+    def generate(self, z: Any, class_id: Any, offset: Any = None) -> Any:
         start = time.perf_counter()
         time.sleep(self.delay_s)
-        result = self._engine.generate(z, class_id)
+        result = self._engine.generate(z, class_id, offset=offset)
         self.calls.append((start, time.perf_counter()))
         return result
 

@@ -139,7 +139,7 @@ def test_more_like_this_varies_the_current_shape(qtbot, window):
     wait_for_shape(qtbot, window, lambda: panel.seed.setValue(42))
     wait_for_shape(qtbot, window, lambda: panel.set_slider_values([0.8, -0.5] + [0.0] * (len(panel.sliders) - 2)))
     params = window.current.generate
-    base = current_latent(engine, params)
+    base = current_latent(engine, params).z
     gallery = gallery_of(window)
     dialog = gallery.open()
     dialog.spread_spin.setValue(0.25)
@@ -168,7 +168,7 @@ def test_more_like_this_varies_the_current_shape(qtbot, window):
     _fill(qtbot, gallery)
     assert [gallery.samples[i].latent for i in range(12)] == before
 
-    # double-click: that latent becomes end A, sliders at zero, and the gallery closes
+    # double-click: that latent becomes end A, with the sliders it was drawn with, and the gallery closes
     chosen = gallery.samples[2]
     item = dialog.grid.item(2)
     rect = dialog.grid.visualItemRect(item)
@@ -180,8 +180,11 @@ def test_more_like_this_varies_the_current_shape(qtbot, window):
     shown = wait_for_shape(qtbot, window, double_click)
     qtbot.waitUntil(lambda: not dialog.isVisible(), timeout=5000)
     assert panel.loaded_latent("A") is not None and panel.loaded_latent("A").z == chosen.latent
-    assert all(s.value() == 0.0 for s in panel.sliders)
-    np.testing.assert_array_equal(shown.grid, engine.generate(chosen.array(), params.class_id))
+    assert shown.generate.sliders == params.sliders and shown.generate.t == 0.0
+    assert [s.value() for s in panel.sliders[:2]] == pytest.approx([0.8, -0.5])
+    np.testing.assert_array_equal(shown.grid, engine.generate(chosen.array(), params.class_id,
+                                                              offset=current_latent(engine, params).offset))
+    np.testing.assert_allclose(shown.grid, gallery.grids[2], atol=1e-5)  # what its thumbnail showed
 
 
 def test_shuffle_and_count_give_new_batches(qtbot, window):

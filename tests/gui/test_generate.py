@@ -34,8 +34,8 @@ def test_moving_a_slider_changes_the_mesh(qtbot, window):
     assert window.current.generate.sliders[0] == pytest.approx(2.5)
     # the viewport shows exactly the mesh of the grid the engine produced
     engine = shared_engine()
-    z = engine.latent_with_sliders(engine.latent_for_seed(0), np.eye(len(engine.directions))[0] * 2.5)
-    np.testing.assert_array_equal(window.current.grid >= 0.5, engine.generate(z, 0) >= 0.5)
+    offset = engine.slider_offset(np.eye(len(engine.directions))[0] * 2.5)
+    np.testing.assert_array_equal(window.current.grid >= 0.5, engine.generate(engine.latent_for_seed(0), 0, offset=offset) >= 0.5)
 
 
 def test_switching_class_changes_the_mesh(qtbot, window):

@@ -81,8 +81,8 @@ def test_open_in_generator_hands_the_found_latent_to_the_generate_panel(qtbot, t
     # the latent sliders now morph the user's shape
     panel.sliders[0].set_value(2.0)
     qtbot.waitUntil(lambda: window.current.generate.sliders[0] == 2.0, timeout=30_000)
-    z = engine.latent_with_sliders(outcome.z, np.eye(len(panel.sliders))[0] * 2.0)
-    np.testing.assert_array_equal(window.current.grid >= 0.5, engine.generate(z, CLASS_ID) >= 0.5)
+    offset = engine.slider_offset(np.eye(len(panel.sliders))[0] * 2.0)
+    np.testing.assert_array_equal(window.current.grid >= 0.5, engine.generate(outcome.z, CLASS_ID, offset=offset) >= 0.5)
 
     # a new seed means "use the seed" again
     panel.seed.setValue(5)
@@ -177,9 +177,9 @@ def test_opening_a_file_warms_up_the_first_inversion_on_the_worker(qtbot, tmp_pa
         def warm_up_inversion(self) -> None:
             self.warmed_on.append(threading.get_ident())
 
-        def generate(self, z: Any, class_id: Any) -> Any:
+        def generate(self, z: Any, class_id: Any, offset: Any = None) -> Any:
             self.generated_on.add(threading.get_ident())
-            return self._engine.generate(z, class_id)
+            return self._engine.generate(z, class_id, offset=offset)
 
     engine = RecordingWarmUp()
     window = make_window(factory=lambda: engine)

@@ -63,8 +63,8 @@ def test_flood_of_slider_changes_computes_few_and_shows_the_last(qtbot, make_win
     assert window.client.pending.dropped >= 90
     # and what is shown is the engine's output for the last slider value
     engine = shared_engine()
-    z = engine.latent_with_sliders(engine.latent_for_seed(0), np.eye(len(engine.directions))[0] * 1.47)
-    np.testing.assert_array_equal(window.current.grid >= 0.5, engine.generate(z, 0) >= 0.5)
+    offset = engine.slider_offset(np.eye(len(engine.directions))[0] * 1.47)
+    np.testing.assert_array_equal(window.current.grid >= 0.5, engine.generate(engine.latent_for_seed(0), 0, offset=offset) >= 0.5)
 
 
 def test_event_loop_keeps_ticking_during_slow_generation(qtbot, make_window):

@@ -1,8 +1,8 @@
 """``voxstudio generate``: batch generation from the shell, the same shapes as the GUI.
 
 Shape ``i`` of a run uses seed ``S + i``; its latent is the engine's
-``latent_for_seed`` (what the GUI's seed box uses), moved by the sliders with
-``latent_with_sliders`` (the GUI's latent-direction sliders, in the same slider
+``latent_for_seed`` (what the GUI's seed box uses), drawn with the sliders' move
+(``session.shape_latent.generate_shape``, the GUI's own recipe, in the same slider
 units), so ``--class chair --seed 42`` here and chair / seed 42 in the GUI are
 the same grid. Named sliders (``--list-sliders``; ``--slider Backrest=1.5``) are the
 class's calibrated sliders from ``weights/sliders.json`` (models/sliders.py), in latent
@@ -142,14 +142,13 @@ def generate_grids(
     import numpy as np
 
     from voxstudio.session.results import GenerateParams
-    from voxstudio.session.shape_latent import current_latent
+    from voxstudio.session.shape_latent import generate_shape
 
     named_pairs = tuple((named or {}).items())
-    latents = [current_latent(engine, GenerateParams(int(class_id), int(seed), sliders=tuple(sliders),
-                                                     named=named_pairs))
-               for seed in seeds]
-    # One latent at a time, like the GUI: results do not depend on the batch.
-    return np.stack([np.asarray(engine.generate(z, int(class_id)), dtype=np.float32) for z in latents])
+    # One shape at a time, like the GUI: results do not depend on the batch.
+    return np.stack([generate_shape(engine, GenerateParams(int(class_id), int(seed), sliders=tuple(sliders),
+                                                           named=named_pairs))
+                     for seed in seeds])
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:

@@ -139,15 +139,17 @@ class GalleryChunkRequest:
 
 
 def apply_sample(panel: GeneratePanel, sample: GallerySample) -> None:
-    """Make ``sample`` the Generate panel's shape (one ``paramsChanged``): class, seed or latent, sliders at 0.
+    """Make ``sample`` the Generate panel's shape (one ``paramsChanged``): class, seed or latent, and its sliders.
 
-    A seed sample sets the seed (and drops a loaded shape at end A); a "more like
-    this" sample becomes end A's loaded latent, as "Open in generator" does.
+    A seed sample sets the seed (and drops a loaded shape at end A), sliders at 0;
+    a "more like this" sample becomes end A's loaded latent, as "Open in generator"
+    does, with the sliders of the shape it varies (they are drawn into it).
     A running animation stops first (it would walk away from the picked shape).
     """
     panel.set_animating(False)
     if sample.seed is None:
-        panel.set_loaded_latent("A", LoadedLatent(sample.latent, sample.label), sample.class_id)
+        panel.set_loaded_latent("A", LoadedLatent(sample.latent, sample.label), sample.class_id,
+                                sliders=sample.sliders, named=dict(sample.named))
         return
     panel.chip_a.set_latent(None)
     panel.set_shape(sample.class_id, sample.seed)  # sliders and interpolation to zero; one paramsChanged

@@ -218,12 +218,14 @@ class GeneratePanel(QWidget):
         """The loaded shape's latent at end ``slot`` ("A" or "B"), or None (a seed)."""
         return (self.chip_a if slot == "A" else self.chip_b).latent
 
-    def set_loaded_latent(self, slot: str, latent: LoadedLatent, class_id: int | None = None) -> None:
+    def set_loaded_latent(self, slot: str, latent: LoadedLatent, class_id: int | None = None, *,
+                          sliders: Sequence[float] = (), named: Mapping[str, float] | None = None) -> None:
         """Hand over a latent found by "Open in generator" (one ``paramsChanged``).
 
-        End A becomes the base shape: class set, sliders and interpolation reset,
-        so the view shows the found shape. End B is the interpolation target: the
-        A \u2192 B slider then morphs towards it.
+        End A becomes the base shape: class set, interpolation reset and the sliders
+        set to ``sliders`` / ``named`` (zero unless given: a gallery variation keeps
+        the sliders it was drawn with), so the view shows the found shape. End B is
+        the interpolation target: the A \u2192 B slider then morphs towards it.
         """
         if slot not in ("A", "B"):
             raise ValueError(f"slot must be 'A' or 'B', got {slot!r}")
@@ -233,7 +235,7 @@ class GeneratePanel(QWidget):
             self.class_combo.setCurrentIndex(int(class_id))
             self.class_combo.blockSignals(blocked)
         if slot == "A":
-            self.reset()  # emits paramsChanged
+            self._set_t_and_sliders(0.0, sliders, named)  # emits paramsChanged
         else:
             self._changed()
 
@@ -275,17 +277,23 @@ class GeneratePanel(QWidget):
         widget is set with its signals blocked, so the shape is regenerated once, not
         once per control. Sliders not given are zero; ``seed_b`` None keeps end B's seed.
         """
-        widgets = (self.class_combo, self.seed, self.seed_b, self.t_slider)
+        widgets = (self.class_combo, self.seed, self.seed_b)
         blocked = [widget.blockSignals(True) for widget in widgets]
         try:
             self.class_combo.setCurrentIndex(int(class_id))
             self.seed.setValue(int(seed))
             if seed_b is not None:
                 self.seed_b.setValue(int(seed_b))
-            self.t_slider.setValue(round(float(t) * T_STEPS))
         finally:
             for widget, was in zip(widgets, blocked):
                 widget.blockSignals(was)
+        self._set_t_and_sliders(t, sliders, named)
+
+    def _set_t_and_sliders(self, t: float, sliders: Sequence[float], named: Mapping[str, float] | None) -> None:
+        """Interpolation to ``t``, sliders to the values given (the others to zero): one ``paramsChanged``."""
+        blocked = self.t_slider.blockSignals(True)
+        self.t_slider.setValue(round(float(t) * T_STEPS))
+        self.t_slider.blockSignals(blocked)
         self._update_t_readout()
         self._velocity = [0.0] * len(self.sliders)
         values = list(sliders[:len(self.sliders)]) + [0.0] * max(0, len(self.sliders) - len(sliders))
@@ -300,16 +308,7 @@ class GeneratePanel(QWidget):
 
     def reset(self) -> None:
         """Sliders and interpolation to zero (one regeneration)."""
-        for slider in self.sliders:
-            slider.set_value(0.0, emit=False)
-        self._sync_named_box()
-        self.named_box.reset()
-        blocked = self.t_slider.blockSignals(True)
-        self.t_slider.setValue(0)
-        self.t_slider.blockSignals(blocked)
-        self._update_t_readout()
-        self._velocity = [0.0] * len(self.sliders)
-        self._changed()
+        self._set_t_and_sliders(0.0, (), None)
 
     def _on_t(self, _value: int) -> None:
         self._update_t_readout()

@@ -5,7 +5,7 @@ Each row spans the slider's calibrated range (weights/sliders.json, fitted by
 of every slider are plausible furniture. The box holds no engine: it is given the
 rows for the current class (``set_sliders``, from ``SliderSet`` via the engine
 info) and reports ``{name: value}`` (latent units) through ``valuesChanged``; the
-worker turns them into a latent with ``VoxelEngine.latent_with_named_sliders``.
+worker turns them into a slider move with ``VoxelEngine.named_slider_offset``.
 """
 
 from __future__ import annotations

@@ -48,7 +48,7 @@ from voxstudio.gui.requests import (
     ShapeResult,
 )
 from voxstudio.gui.surface import grid_to_polydata
-from voxstudio.session.shape_latent import current_latent
+from voxstudio.session.shape_latent import generate_shape
 
 if TYPE_CHECKING:  # voxstudio.models: for the type checker only (no torch on the GUI path at start-up)
     import torch
@@ -283,8 +283,7 @@ class EngineWorker(QObject):
         if self._last_generated is not None and self._last_generated[0] == params:
             return self._last_generated[1]  # only the view changed: re-mesh, don't regenerate
         engine = self.require_engine()
-        z = current_latent(engine, params, seed_latent=self._latent)
-        grid = np.asarray(engine.generate(z, int(params.class_id)), dtype=np.float32)
+        grid = generate_shape(engine, params, seed_latent=self._latent)
         self.stats["generate"] += 1
         self._last_generated = (params, grid)
         return grid

@@ -255,63 +255,44 @@ class VoxelEngine:
 
     # ------------------------------------------------------------------ latents
 
-    def latent_with_named_sliders(self, base_z: np.ndarray, class_id: int, values: Mapping[str, float]) -> np.ndarray:
-        """``base_z`` moved by named sliders ``{name: value}`` of class ``class_id`` (values clamped to their ranges).
+    def named_slider_offset(self, class_id: int, values: Mapping[str, float]) -> np.ndarray:
+        """The slider-frame move ``(latent_dim,)`` of named sliders ``{name: value}`` of class ``class_id``.
 
-        ``KeyError`` (listing the valid names) for a name the class does not have;
-        ``WeightsError`` when this model has no named sliders.
+        Values are clamped to their ranges. ``KeyError`` (listing the valid names) for
+        a name the class does not have; ``WeightsError`` when this model has no named
+        sliders. Pass the move to :meth:`generate` as ``offset``.
         """
         self._require_generator()
         if self.named_sliders is None:
             raise WeightsError(None, self.named_sliders_problem or "this model has no named sliders")
-        z = np.asarray(base_z, dtype=np.float32)
         offset = self.named_sliders.offset(self.classes[int(class_id)], values)  # checks names, clamps values
-        return self._moved(z, int(class_id), offset)
+        return np.asarray(offset, dtype=np.float32)
 
     def latent_for_seed(self, seed: int) -> np.ndarray:
         """The latent for an integer seed: same seed, same shape, on every machine."""
         self._require_generator()
         return np.random.default_rng(int(seed)).standard_normal(self.latent_dim).astype(np.float32)
 
-    def latent_with_sliders(
-        self, base_z: np.ndarray, slider_values: Sequence[float] | np.ndarray, class_id: int | None = None
-    ) -> np.ndarray:
-        """``base_z`` moved by ``sum_k value_k * scale_k * direction_k`` -> ``(latent_dim,)``.
+    def slider_offset(self, slider_values: Sequence[float] | np.ndarray) -> np.ndarray:
+        """The slider-frame move ``sum_k value_k * scale_k * direction_k`` -> ``(latent_dim,)``.
 
-        Under a per-class mixture prior the move is made in the class's slider
-        frame (``Generator.move_latent``), so ``class_id`` is then required.
+        Sliders move the decoder latent in the class's slider frame
+        (``Generator.slider_step``); pass the move to :meth:`generate` as ``offset``.
         """
         self._require_generator()
-        z = np.asarray(base_z, dtype=np.float32).reshape(-1)
         values = np.asarray(slider_values, dtype=np.float32).reshape(-1)
-        if z.shape[0] != self.latent_dim:
-            raise ValueError(f"base latent has {z.shape[0]} values, expected {self.latent_dim}")
         if values.shape[0] != len(self.directions):
             raise ValueError(f"got {values.shape[0]} slider values, expected {len(self.directions)}")
-        offset = (values * self.direction_scales) @ self.directions
-        if class_id is None:
-            if self._require_generator().has_latent_mixture:
-                raise ValueError("this generator's sliders act per class: pass the class id")
-            return z + offset
-        return self._moved(z, int(class_id), offset)
-
-    def _moved(self, z: np.ndarray, class_id: int, offset: np.ndarray) -> np.ndarray:
-        """``z`` moved by a slider-frame ``offset`` for class ``class_id`` (unchanged for a zero offset)."""
-        generator = self._require_generator()
-        if not np.any(offset):
-            return z
-        if not generator.has_latent_mixture:
-            return (z + offset).astype(np.float32)
-        with torch.inference_mode():
-            e = torch.from_numpy(np.ascontiguousarray(z, dtype=np.float32)).reshape(1, -1).to(self.device)
-            y = torch.tensor([class_id], device=self.device)
-            moved = generator.move_latent(e, y, torch.from_numpy(offset.astype(np.float32)).to(self.device))
-        return moved[0].cpu().numpy().astype(np.float32)
+        return ((values * self.direction_scales) @ self.directions).astype(np.float32)
 
     # ------------------------------------------------------------------ generation
 
-    def generate(self, z: np.ndarray, class_id: int | np.ndarray) -> np.ndarray:
-        """Occupancy probabilities: ``(R,R,R)`` for one latent, ``(B,R,R,R)`` for a batch."""
+    def generate(self, z: np.ndarray, class_id: int | np.ndarray, offset: np.ndarray | None = None) -> np.ndarray:
+        """Occupancy probabilities: ``(R,R,R)`` for one latent, ``(B,R,R,R)`` for a batch.
+
+        ``offset`` (``(latent_dim,)``, shared by a batch, or ``(B, latent_dim)``): a
+        slider move from :meth:`slider_offset` / :meth:`named_slider_offset`.
+        """
         generator = self._require_generator()
         z_arr = np.asarray(z, dtype=np.float32)
         single = z_arr.ndim == 1
@@ -320,7 +301,16 @@ class VoxelEngine:
         ids = np.asarray(class_id, dtype=np.int64)
         if ids.size and (ids.min() < 0 or ids.max() >= len(self.classes)):
             raise ValueError(f"class id must be in 0..{len(self.classes) - 1}, got {class_id}")
-        out = generator.sample(torch.from_numpy(z_arr).to(self.device), torch.from_numpy(ids).to(self.device))
+        moved = None
+        if offset is not None:
+            offset_arr = np.asarray(offset, dtype=np.float32)
+            if offset_arr.shape[-1] != self.latent_dim or offset_arr.ndim not in (1, 2):
+                raise ValueError(f"offset must be ({self.latent_dim},) or (B, {self.latent_dim}), "
+                                 f"got {offset_arr.shape}")
+            if np.any(offset_arr):
+                moved = torch.from_numpy(np.ascontiguousarray(offset_arr)).to(self.device)
+        out = generator.sample(torch.from_numpy(z_arr).to(self.device), torch.from_numpy(ids).to(self.device),
+                               offset=moved)
         grids = out.cpu().numpy()
         return grids[0] if single else grids
 

@@ -310,25 +310,37 @@ class Generator(nn.Module):
         centred = (decoder_latent - self.latent_mean[y]).unsqueeze(-1)
         return torch.linalg.solve(self.latent_transform[y], centred).squeeze(-1)
 
-    def move_latent(self, e: Tensor, y: Tensor, offset: Tensor) -> Tensor:
-        """Input latents ``e (B, D)`` of classes ``y`` moved by ``offset`` (``(D,)`` or ``(B, D)``) in the slider frame.
+    def slider_step(self, offset: Tensor, y: Tensor) -> Tensor:
+        """The decoder-latent move ``(B, D)`` for slider-frame offsets ``(B, D)`` of classes ``y``.
 
-        Without a mixture the slider frame is the input space itself: ``e + offset``
-        (under an affine prior that moves the decoder latent by ``L_c @ offset``; under
-        the diffusion prior, whose map is smooth, along the sheet the shapes span).
-        With one, the move is made on the decoder latent, ``+ L_c @ offset`` where
-        ``L_c`` whitens the class's whole latent cloud (:func:`mixture_moments`),
-        and taken back to an input latent, so a slider means the same change
-        whichever component the shape is in.
+        Sliders move the *decoder* latent, in a frame scaled to the class's latent
+        cloud, so a slider means the same change for every shape of a class and costs
+        no inversion of the prior per frame (:meth:`decoder_latent` ``+`` this):
+
+        * diffusion prior: the class's whitened latent cloud,
+          :meth:`LatentDiffusionPrior.slider_step`. Style switches (a chair's backrest,
+          a table's pedestal) are straight lines here, not in the input latent the ODE
+          bends;
+        * mixture: ``L_c @ offset``, ``L_c`` whitening the class's whole latent cloud
+          (:func:`mixture_moments`), whichever component the shape is in;
+        * affine or none: the input latent's own frame, ``L @ offset``, the same as
+          moving the input latent by ``offset``.
         """
-        if not self.has_latent_mixture:
-            return e + offset
-        _, chol = self.slider_frame()
-        step = torch.einsum("bij,bj->bi", chol[y], offset.expand_as(e))
-        return self.input_latent(self.decoder_latent(e, y) + step, y)
+        if self.has_latent_diffusion:
+            return self.latent_diffusion.slider_step(offset, y)
+        if self.has_latent_mixture:
+            _, chol = self.slider_frame()
+            return torch.einsum("bij,bj->bi", chol[y], offset)
+        if not hasattr(self, "latent_mean"):
+            return offset
+        if self.latent_mean.dim() == 1:
+            return offset @ self.latent_transform.T
+        return torch.einsum("bij,bj->bi", self.latent_transform[y], offset)
 
     def slider_coordinates(self, decoder_latent: Tensor, y: Tensor) -> Tensor:
-        """Slider-frame coordinates of decoder latents: where slider directions are fitted (see :meth:`move_latent`)."""
+        """Slider-frame coordinates of decoder latents: where slider directions are fitted (see :meth:`slider_step`)."""
+        if self.has_latent_diffusion:
+            return self.latent_diffusion.slider_coordinates(decoder_latent, y)
         if not self.has_latent_mixture:
             return self.input_latent(decoder_latent, y)
         mean, chol = self.slider_frame()
@@ -351,9 +363,15 @@ class Generator(nn.Module):
             raise ValueError("this generator maps latents per class: pass the class ids")
         return y
 
-    def logits(self, z: Tensor, y: Tensor) -> Tensor:
-        """Pre-sigmoid occupancy ``(B, R, R, R)``: used for BCE in latent inversion."""
-        return self.decode(self.decoder_latent(z, y), y)
+    def logits(self, z: Tensor, y: Tensor, offset: Tensor | None = None) -> Tensor:
+        """Pre-sigmoid occupancy ``(B, R, R, R)``: used for BCE in latent inversion.
+
+        ``offset`` (``(D,)`` or ``(B, D)``): the sliders' move in the slider frame (:meth:`slider_step`).
+        """
+        latent = self.decoder_latent(z, y)
+        if offset is not None:
+            latent = latent + self.slider_step(offset.expand_as(latent), y)
+        return self.decode(latent, y)
 
     def decode(self, z: Tensor, y: Tensor) -> Tensor:
         """Pre-sigmoid occupancy ``(B, R, R, R)`` for *decoder* latents (past any prior): the decoder alone."""
@@ -364,16 +382,17 @@ class Generator(nn.Module):
             h = F.relu(norm(up(h), y))
         return self.to_voxels(h).squeeze(1)
 
-    def forward(self, z: Tensor, y: Tensor, return_logits: bool = False) -> Tensor:
+    def forward(self, z: Tensor, y: Tensor, return_logits: bool = False, offset: Tensor | None = None) -> Tensor:
         """Probabilities, or logits with ``return_logits`` (a flag, not a method, so DDP wrappers work)."""
-        logits = self.logits(z, y)
+        logits = self.logits(z, y, offset)
         return logits if return_logits else torch.sigmoid(logits)
 
-    def sample(self, z: Tensor, class_id: Tensor | int, half: bool = False) -> Tensor:
+    def sample(self, z: Tensor, class_id: Tensor | int, half: bool = False, offset: Tensor | None = None) -> Tensor:
         """Occupancy probabilities for a batch of latents, in eval mode, no autograd.
 
         ``z`` is ``(B, latent_dim)`` or ``(latent_dim,)``; ``class_id`` an int (shared
         by the batch) or a ``(B,)`` tensor. ``half`` runs fp16 autocast (CUDA only).
+        ``offset`` moves the shapes by sliders (slider frame, ``(D,)`` or ``(B, D)``).
         The result is float32, on the generator's device, ``(B, R, R, R)``.
         """
         device = next(self.parameters()).device
@@ -393,7 +412,9 @@ class Generator(nn.Module):
         self.eval()
         try:
             with torch.inference_mode(), torch.autocast("cuda", dtype=torch.float16, enabled=half):
-                out = self(z, y)
+                if offset is not None:
+                    offset = torch.as_tensor(offset, dtype=torch.float32, device=device)
+                out = self(z, y, offset=offset)
             return out.float()
         finally:
             self.train(was_training)

@@ -7,9 +7,9 @@ inside of that shell and gives washed-out shapes mid-way; ``slerp`` stays on it.
 Slider directions: the GUI offers K sliders that each move the shape "one
 meaningful way". We find them without labels by PCA of *generated* shapes (the
 main modes of shape variation the generator actually produces), then regress
-the PCA scores on ``z`` (on its slider-frame coordinates when the generator maps
-latents through a mixture, see ``Generator.move_latent``): the regression weights are the latent directions that
-move a shape along each principal mode. They are orthonormalised (so sliders are
+the PCA scores on the decoder latents' slider-frame coordinates (the frame sliders
+move shapes in, see ``Generator.slider_step``): the regression weights are the
+directions that move a shape along each principal mode. They are orthonormalised (so sliders are
 independent and ``z`` stays on the shell for moderate values) and each gets a
 scale so that slider range [-3, 3] produces a visible but still in-distribution
 change.
@@ -146,8 +146,8 @@ def compute_directions(
     # Top-k right singular vectors = principal axes; scores = projections.
     _, _, vh = torch.linalg.svd(feats, full_matrices=False)
     scores = feats @ vh[:k].T  # (N, k)
-    # Regress on slider-frame coordinates (the input latents themselves unless the
-    # generator maps them through a mixture): see Generator.move_latent.
+    # Regress on slider-frame coordinates (the input latents themselves without a
+    # mixture or diffusion prior): see Generator.slider_step.
     with torch.no_grad():
         frame = generator.slider_coordinates(generator.decoder_latent(z.to(device), y.to(device)), y.to(device))
     z64 = frame.cpu().double()
@@ -207,9 +207,7 @@ def calibrate_scales(
         for s in candidates:
             change = 0.0
             for sign in (-1.0, 1.0):
-                with torch.no_grad():
-                    moved_z = generator.move_latent(z, y, sign * 3.0 * s * d)
-                moved = generator.sample(moved_z, y) > 0.5
+                moved = generator.sample(z, y, offset=sign * 3.0 * s * d) > 0.5
                 change += float((1.0 - batch_iou(base, moved)).mean()) / 2.0
             if change >= target_change:
                 scales[j] = s

@@ -87,6 +87,10 @@ class GallerySample:
     seed: int | None  # the generator seed; None for a "more like this" latent
     latent: tuple[float, ...]  # the latent the generator is given (a tuple: hashable, JSON-ready)
     label: str  # caption, e.g. "seed 1234" or "seed 42 ~3" (variation 3 of seed 42)
+    # The slider values a "more like this" sample is drawn with: those of the shape it varies
+    # (sliders move the decoder latent, so they are not part of ``latent``).
+    sliders: tuple[float, ...] = ()
+    named: tuple[tuple[str, float], ...] = ()
 
     def array(self) -> np.ndarray:
         return np.asarray(self.latent, dtype=np.float32)
@@ -124,13 +128,15 @@ def plan_samples(engine: LatentSource, spec: GallerySpec, indices: Sequence[int]
             z = np.asarray(engine.latent_for_seed(seed), dtype=np.float32)
             samples.append(GallerySample(index, spec.class_id, seed, _as_tuple(z), f"seed {seed}"))
         return samples
-    base = current_latent(engine, spec.around)
+    around = spec.around
+    base = current_latent(engine, around).z
     keep = float(np.sqrt(1.0 - spec.spread**2))
     samples = []
     for index in indices:
         noise = np.random.default_rng([spec.batch_seed, index]).standard_normal(engine.latent_dim)
         z = (keep * base + spec.spread * noise).astype(np.float32)
-        samples.append(GallerySample(index, spec.class_id, None, _as_tuple(z), variation_label(spec.origin, index)))
+        samples.append(GallerySample(index, spec.class_id, None, _as_tuple(z), variation_label(spec.origin, index),
+                                     around.sliders, around.named))
     return samples
 
 
@@ -141,7 +147,9 @@ def generate_samples(engine: LatentSource, spec: GallerySpec,
     if not samples:
         return samples, np.zeros((0, 0, 0, 0), np.float32)
     latents = np.stack([sample.array() for sample in samples])
-    grids = np.asarray(engine.generate(latents, np.full(len(samples), spec.class_id, np.int64)), dtype=np.float32)
+    offset = None if spec.around is None else current_latent(engine, spec.around).offset  # the varied shape's sliders
+    grids = np.asarray(engine.generate(latents, np.full(len(samples), spec.class_id, np.int64), offset=offset),
+                       dtype=np.float32)
     return samples, grids
 
 

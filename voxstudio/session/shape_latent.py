@@ -12,24 +12,38 @@ lives here once.
 from __future__ import annotations
 
 from collections.abc import Callable
+from dataclasses import dataclass
 
 import numpy as np
 
 from voxstudio.models.engine_protocol import LatentSource
 from voxstudio.session.results import GenerateParams
 
-__all__ = ["current_latent"]
+__all__ = ["ShapeLatent", "current_latent", "generate_shape"]
+
+
+@dataclass(frozen=True, eq=False)
+class ShapeLatent:
+    """What the generator is given for one shape state.
+
+    ``z``: the input latent ``(latent_dim,)`` (end A, or the slerp toward end B).
+    ``offset``: the sliders' move ``(latent_dim,)`` in the class's slider frame, made
+    on the decoder latent (``Generator.slider_step``); None when every slider is at 0.
+    """
+
+    z: np.ndarray
+    offset: np.ndarray | None = None
 
 
 def current_latent(
     engine: LatentSource, params: GenerateParams, seed_latent: Callable[[int], np.ndarray] | None = None
-) -> np.ndarray:
-    """The latent the generator is given for ``params``: ``(latent_dim,)`` float32.
+) -> ShapeLatent:
+    """The input latent and slider move for ``params`` (float32).
 
-    End A (seed or loaded latent), slerp toward end B at ``t``, then the numbered
-    sliders, then the named sliders (both in the class's slider frame).
+    End A (seed or loaded latent), slerp toward end B at ``t``; the numbered and
+    the named sliders add up to one move in the class's slider frame.
     ``seed_latent`` replaces ``engine.latent_for_seed`` (the worker passes its cache).
-    Named sliders raise as :meth:`VoxelEngine.latent_with_named_sliders` does.
+    Named sliders raise as :meth:`VoxelEngine.named_slider_offset` does.
     """
     for_seed = seed_latent or engine.latent_for_seed
 
@@ -45,10 +59,18 @@ def current_latent(
             from voxstudio.models.latent import slerp
 
             z = slerp(z, other, float(params.t))
-    class_id = int(params.class_id)
+    offset = None
     if params.sliders and any(v != 0.0 for v in params.sliders):
-        sliders = np.asarray(params.sliders, dtype=np.float32)
-        z = np.asarray(engine.latent_with_sliders(z, sliders, class_id), dtype=np.float32)
+        offset = np.asarray(engine.slider_offset(np.asarray(params.sliders, dtype=np.float32)), dtype=np.float32)
     if params.named:
-        z = np.asarray(engine.latent_with_named_sliders(z, class_id, dict(params.named)), dtype=np.float32)
-    return z
+        named = np.asarray(engine.named_slider_offset(int(params.class_id), dict(params.named)), dtype=np.float32)
+        offset = named if offset is None else offset + named
+    return ShapeLatent(np.asarray(z, dtype=np.float32), offset)
+
+
+def generate_shape(
+    engine: LatentSource, params: GenerateParams, seed_latent: Callable[[int], np.ndarray] | None = None
+) -> np.ndarray:
+    """Occupancy probabilities ``(R, R, R)`` float32 of the shape state ``params``, as every caller draws it."""
+    shape = current_latent(engine, params, seed_latent)
+    return np.asarray(engine.generate(shape.z, int(params.class_id), offset=shape.offset), dtype=np.float32)

@@ -44,9 +44,10 @@ def optimise(
     log: Callable[[str], None] | None,
     log_every: int,
     after_step: Callable[[int], None] | None = None,
+    weight_decay: float = 0.0,
 ) -> None:
-    """Adam on ``batch_loss()`` for ``steps`` steps: linear warm-up, cosine decay, a running loss in the log."""
-    optimizer = torch.optim.Adam(parameters, lr=lr)
+    """Adam(W) on ``batch_loss()`` for ``steps`` steps: linear warm-up, cosine decay, a running loss in the log."""
+    optimizer = torch.optim.AdamW(parameters, lr=lr, weight_decay=weight_decay)  # = Adam at 0
     schedule = torch.optim.lr_scheduler.LambdaLR(
         optimizer, lambda s: min(1.0, (s + 1) / _WARMUP_STEPS) * 0.5 * (1 + math.cos(math.pi * min(s, steps) / steps)))
     running = None

@@ -7,9 +7,8 @@ InterFaceGAN (Shen et al. 2020) on this generator, per class:
    framed grid, counts, flags).
 2. **Their latents.** The generator's VAE encoder (shipped inside ``gan.*``) maps
    each shape to its posterior mean, taken to the *slider frame* the sliders move
-   in (``Generator.slider_coordinates``: the standard-normal ``z`` under an affine
-   or diffusion prior -- the diffusion ODE run backwards --, the class's whitened
-   latent cloud under a mixture prior; amortised
+   in (``Generator.slider_coordinates``: the class's whitened latent cloud under
+   a diffusion or mixture prior, the standard-normal ``z`` under an affine; amortised
    inversion: ~2 ms a shape, where ``VoxelEngine.invert`` needs seconds).
 3. **One direction per attribute**: ridge regression ``z -> attribute``; the
    normalised weight vector is the direction. Its held-out R^2 says how linearly
@@ -130,12 +129,7 @@ class _Probe:
 
     def grids(self, offset: np.ndarray) -> np.ndarray:
         """The seeds moved by a slider-frame ``offset``, generated and thresholded."""
-        generator, device = self.engine._generator, self.engine.device
-        y = torch.full((len(self.base),), self.class_id, dtype=torch.long, device=device)
-        with torch.inference_mode():
-            base = torch.from_numpy(self.base.astype(np.float32)).to(device)
-            z = generator.move_latent(base, y, torch.from_numpy(offset.astype(np.float32)).to(device))
-        return self.engine.generate(z.cpu().numpy(), np.full(len(z), self.class_id)) > 0.5
+        return self.engine.generate(self.base, np.full(len(self.base), self.class_id), offset=offset) > 0.5
 
     def plausibility(self, grids: np.ndarray) -> tuple[float, float]:
         """(class agreement, one-piece rate) of thresholded grids."""
