@@ -21,7 +21,8 @@ from voxstudio.models.engine import VoxelEngine
 #: (class, slider, seed) per row.
 ROWS = (
     ("chair", "Back tilt", 0),
-    ("chair", "Armrests", 3),
+    ("chair", "Backrest", 3),
+    ("table", "Coffee table", 1),
     ("chair", "Seat height", 5),
     ("sofa", "Arm height", 1),
     ("bed", "Headboard", 2),
