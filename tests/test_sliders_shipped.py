@@ -56,10 +56,9 @@ def test_shipped_file_fits_the_shipped_generator(engine: VoxelEngine) -> None:
             for key in ("agreement", "one_piece"):
                 assert min(figures[key]["low"], figures[key]["high"]) >= figures[key]["centre"] - 0.10 - 1e-9
     assert total >= 24
-    # Under the latent diffusion prior sliders move the input latent, which carries a chair's build
-    # (arms, seat, back tilt) linearly but not its style switches (backrest, office style: latent
-    # R2 < 0.2); weights/README.md, "Named sliders".
-    assert {"Armrests", "Seat height", "Back tilt"} <= set(sliders.names("chair"))
+    # Sliders move the decoder latent in the class's whitened frame, which carries a chair's style
+    # switches (backrest, padding) as well as its build; weights/README.md, "Named sliders".
+    assert {"Backrest", "Padding", "Seat height", "Back tilt"} <= set(sliders.names("chair"))
 
 
 def test_extent_sliders_move_the_measured_extent(engine: VoxelEngine) -> None:
@@ -101,8 +100,8 @@ def _voxel_regressor(class_name: str, attribute: str):
     return lambda g: pooled(g) @ w + my - mx @ w
 
 
-@pytest.mark.parametrize(("class_name", "name"), [("chair", "Armrests"), ("chair", "Seat height"),
-                                                  ("bed", "Headboard")])
+@pytest.mark.parametrize(("class_name", "name"), [("chair", "Backrest"), ("chair", "Seat height"),
+                                                  ("bed", "Headboard"), ("table", "Coffee table")])
 def test_part_sliders_move_their_part(engine: VoxelEngine, class_name: str, name: str) -> None:
     assert engine.named_sliders is not None
     if name not in engine.named_sliders.names(class_name):

@@ -30,7 +30,7 @@ def test_chair_sliders_show_names_ranges_and_tooltips(qtbot, shipped, tmp_path: 
     box.show()
     qtbot.waitExposed(box)
     assert box.isVisible() and box.names() == [r[0] for r in rows]
-    assert "Back tilt" in box.names() and "Armrests" in box.names()
+    assert "Back tilt" in box.names() and "Backrest" in box.names()
     for row, (name, low, high, tooltip) in zip(box.rows, rows):
         assert row.label.text() == name
         assert (row.slider.minimum(), row.slider.maximum()) == (round(low * STEPS), round(high * STEPS))
@@ -40,9 +40,9 @@ def test_chair_sliders_show_names_ranges_and_tooltips(qtbot, shipped, tmp_path: 
     with qtbot.waitSignal(box.valuesChanged, timeout=1000):
         tilt.slider.setValue(tilt.slider.maximum())
     assert box.values() == (("Back tilt", tilt.high),)
-    box.set_values({"Armrests": 99.0}, emit=False)  # clamped to the calibrated end
-    armrests = box.rows[box.names().index("Armrests")]
-    assert box.values() == (("Armrests", armrests.high),)
+    box.set_values({"Backrest": 99.0}, emit=False)  # clamped to the calibrated end
+    backrest = box.rows[box.names().index("Backrest")]
+    assert box.values() == (("Backrest", backrest.high),)
     box.reset()
     assert box.values() == ()
     box.grab().save(str(tmp_path / "named_sliders.png"))

@@ -86,10 +86,10 @@ def test_named_sliders_screenshot_with_the_shipped_weights(qtbot, make_window, t
         pytest.skip("the engine has no named sliders (random weights without weights/sliders.json)")
     wait_for_shape(qtbot, window, lambda: panel.set_class(classes.index("chair")))
     names = panel.named_box.names()
-    assert {"Armrests", "Back tilt", "Seat height"} <= set(names)
+    assert {"Backrest", "Back tilt", "Seat height"} <= set(names)
     plain = np.array(window.current.grid, copy=True)
     high = {name: high for name, _low, high, _tip in rows["chair"]}
-    wait_for_shape(qtbot, window, lambda: panel.named_box.set_values({"Armrests": high["Armrests"]}))
+    wait_for_shape(qtbot, window, lambda: panel.named_box.set_values({"Backrest": high["Backrest"]}))
     assert not np.array_equal(window.current.grid, plain)
     qtbot.wait(200)
     image = window.grab_window_image()
