@@ -216,3 +216,13 @@ def test_longest_horizontal_side_keeps_one_voxel_margin() -> None:
         grid = mesh_to_voxels(box.vertices, box.faces, 32)
         occupied_x = np.flatnonzero(grid.any(axis=(1, 2)))
         assert occupied_x[0] == 1 and occupied_x[-1] == 30, (length, occupied_x[[0, -1]])
+
+
+def test_gltf_triangle_count_survives_fields_of_the_wrong_type() -> None:
+    """A glTF whose accessors / meshes / nodes are not lists (found by the fuzz test) counts 0, never raises."""
+    from voxstudio.core.io.meshes import _gltf_triangles
+
+    primitive = {"indices": 0, "mode": 4}
+    assert _gltf_triangles({"accessors": {"": None}, "meshes": [{"primitives": [primitive]}]}) == 0
+    assert _gltf_triangles({"accessors": [{"count": 36}], "meshes": "box", "nodes": {"mesh": 0}}) == 0
+    assert _gltf_triangles({"accessors": [{"count": 36}], "meshes": [{"primitives": [primitive]}], "nodes": 7}) == 12

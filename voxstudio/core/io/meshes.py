@@ -171,9 +171,13 @@ def _declared_triangles(data: bytes, suffix: str, gltf_tree: dict | None) -> int
 
 def _gltf_triangles(tree: dict) -> int:
     """Triangles of every node that instances a mesh (from accessor counts in the JSON)."""
+    def as_list(key: str) -> list:
+        value = tree.get(key)
+        return value if isinstance(value, list) else []  # fuzzed files put dicts or strings here
+
     try:
-        accessors = tree.get("accessors") or []
-        meshes = tree.get("meshes") or []
+        accessors = as_list("accessors")
+        meshes = as_list("meshes")
         per_mesh = []
         for mesh in meshes:
             total = 0
@@ -186,7 +190,7 @@ def _gltf_triangles(tree: dict) -> int:
                     if isinstance(count, int) and count > 0:
                         total += count // 3 if primitive.get("mode", 4) == 4 else count
             per_mesh.append(total)
-        nodes = tree.get("nodes") or []
+        nodes = as_list("nodes")
         used = [n["mesh"] for n in nodes if isinstance(n, dict) and isinstance(n.get("mesh"), int)]
         if not used:
             return sum(per_mesh)
