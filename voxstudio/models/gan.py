@@ -317,18 +317,15 @@ class Generator(nn.Module):
         cloud, so a slider means the same change for every shape of a class and costs
         no inversion of the prior per frame (:meth:`decoder_latent` ``+`` this):
 
-        * diffusion prior: the class's whitened latent cloud,
-          :meth:`LatentDiffusionPrior.slider_step`. Style switches (a chair's backrest,
-          a table's pedestal) are straight lines here, not in the input latent the ODE
-          bends;
-        * mixture: ``L_c @ offset``, ``L_c`` whitening the class's whole latent cloud
-          (:func:`mixture_moments`), whichever component the shape is in;
+        * diffusion or mixture prior: ``L_c @ offset``, ``L_c`` whitening the class's
+          latent cloud (:meth:`slider_frame`). Under the diffusion prior style switches
+          (a chair's backrest, a table's pedestal) are straight lines here, not in the
+          input latent the ODE bends; under the mixture the move is the same whichever
+          component the shape is in;
         * affine or none: the input latent's own frame, ``L @ offset``, the same as
           moving the input latent by ``offset``.
         """
-        if self.has_latent_diffusion:
-            return self.latent_diffusion.slider_step(offset, y)
-        if self.has_latent_mixture:
+        if self._has_whitened_frame:
             _, chol = self.slider_frame()
             return torch.einsum("bij,bj->bi", chol[y], offset)
         if not hasattr(self, "latent_mean"):
@@ -339,16 +336,24 @@ class Generator(nn.Module):
 
     def slider_coordinates(self, decoder_latent: Tensor, y: Tensor) -> Tensor:
         """Slider-frame coordinates of decoder latents: where slider directions are fitted (see :meth:`slider_step`)."""
-        if self.has_latent_diffusion:
-            return self.latent_diffusion.slider_coordinates(decoder_latent, y)
-        if not self.has_latent_mixture:
+        if not self._has_whitened_frame:
             return self.input_latent(decoder_latent, y)
         mean, chol = self.slider_frame()
         centred = (decoder_latent - mean[y]).unsqueeze(-1)
         return torch.linalg.solve_triangular(chol[y], centred, upper=False).squeeze(-1)
 
+    @property
+    def _has_whitened_frame(self) -> bool:
+        return self.has_latent_diffusion or self.has_latent_mixture
+
     def slider_frame(self) -> tuple[Tensor, Tensor]:
-        """Per-class mean ``(C, D)`` and Cholesky factor ``(C, D, D)`` of the mixture (requires one); cached."""
+        """Per-class mean ``(C, D)`` and Cholesky factor ``(C, D, D)`` of the latent cloud (diffusion or mixture).
+
+        The diffusion prior fits them with its frame (``class_mean`` / ``class_chol``);
+        the mixture's are derived from its components once and cached.
+        """
+        if self.has_latent_diffusion:
+            return self.latent_diffusion.class_mean, self.latent_diffusion.class_chol
         means = self.mixture_means
         if self._slider_frame is None or self._slider_frame[0].device != means.device:
             self._slider_frame = mixture_moments(*self._mixture())  # ~30 ms at 12 x 8 x 128^2

@@ -34,7 +34,7 @@ latents it predicts to decode in one piece (classifier guidance). The student is
 distilled from the guided ODE, so the GUI still pays one network call per frame.
 
 Sliders move the *decoder* latent, in the class's whitened frame
-(:meth:`LatentDiffusionPrior.slider_step`), added after the map. A straight line
+(``class_chol``, used by ``Generator.slider_step``), added after the map. A straight line
 there carries style switches (a chair's backrest, a table's pedestal) that the
 map bends out of straight lines in the input latent; and the frame costs no
 inversion per frame, so a slider drag is one student call and one decode.
@@ -211,7 +211,13 @@ class LatentDiffusionPrior(_ConditionedMlp):
         self.time_embed = nn.Sequential(nn.Linear(2 * _TIME_FEATURES, w), nn.SiLU(), nn.Linear(w, w))
         self.register_buffer("class_mean", torch.zeros(c, d))
         self.register_buffer("class_scale", torch.ones(c))
-        self.register_buffer("class_chol", torch.eye(d).repeat(c, 1, 1))  # the sliders' frame, see slider_step
+        # The sliders' frame (Generator.slider_step): the Cholesky factor L_c of each class's latent
+        # covariance. A slider direction fitted by regression in these whitened coordinates moves the
+        # decoder latent along the attribute's covariance with the latents, i.e. within the sheet the
+        # class's shapes span, and one unit is one standard deviation of the spread along it. (In the
+        # prior's own centred, scaled frame the regression's direction leans on the weakest
+        # directions, off the sheet.)
+        self.register_buffer("class_chol", torch.eye(d).repeat(c, 1, 1))
         frequencies = torch.exp(-math.log(1000.0) * torch.arange(_TIME_FEATURES) / _TIME_FEATURES) * 1000.0
         self.register_buffer("_frequencies", frequencies, persistent=False)
         self.student = OneStepMap(d, c, w, config.depth) if config.one_step else None
@@ -240,25 +246,6 @@ class LatentDiffusionPrior(_ConditionedMlp):
             covariance = torch.cov(x.T).reshape(d, d)
             ridge = _SLIDER_FRAME_RIDGE * float(covariance.trace()) / d + 1e-12
             self.class_chol[c] = torch.linalg.cholesky(covariance + ridge * torch.eye(d, dtype=x.dtype)).float()
-
-    # ------------------------------------------------------------------ the sliders' frame
-
-    def slider_step(self, offset: Tensor, y: Tensor) -> Tensor:
-        """The decoder-latent move ``L_c @ offset`` for slider-frame offsets ``(B, D)`` of classes ``y``.
-
-        ``L_c`` is the Cholesky factor of class ``c``'s latent covariance, so a slider
-        direction fitted by regression in these whitened coordinates moves the decoder
-        latent along the attribute's covariance with the latents, i.e. within the sheet
-        the class's shapes span, and one unit is one standard deviation of the class's
-        spread along it. (In the prior's own centred, scaled frame the regression's
-        direction leans on the weakest directions, off the sheet.)
-        """
-        return torch.einsum("bij,bj->bi", self.class_chol[y], offset)
-
-    def slider_coordinates(self, z: Tensor, y: Tensor) -> Tensor:
-        """Decoder latents in the sliders' whitened frame: the inverse of :meth:`slider_step` about the class mean."""
-        centred = (z - self.class_mean[y]).unsqueeze(-1)
-        return torch.linalg.solve_triangular(self.class_chol[y], centred, upper=False).squeeze(-1)
 
     def normalise(self, z: Tensor, y: Tensor) -> Tensor:
         """Decoder latents -> the diffusion's space (class-centred, unit average variance)."""
