@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import copy
 import dataclasses
+import functools
 import json
 import math
 import sys
@@ -159,6 +160,7 @@ def test_refit_writes_a_diffusion_prior_the_engine_loads(tmp_path) -> None:
     assert config["latent_prior"]["network"]["one_step"] == 1 and config["latent_prior"]["distil_steps"] == 5
     assert config["latent_prior"]["network"]["refine_steps"] == 2
     assert config["latent_prior"]["network"]["guidance"] > 0 and config["latent_prior"]["critic_steps"] == 5
+    assert config["latent_prior"]["critic_rounds"] == 2
     engine = VoxelEngine.load(tmp_path / "r", device="cpu")
     g = engine._generator
     assert g.has_latent_diffusion and g.latent_diffusion.config.latent_dim == 16 and g.latent_diffusion.student is not None
@@ -281,3 +283,29 @@ def test_whole_latents_keeps_what_the_decoder_draws_in_one_piece(monkeypatch) ->
     kept = wholeness_critic.whole_latents(g, [latents, latents + 1])
     torch.testing.assert_close(kept[0], latents[torch.from_numpy(masks[0])])
     torch.testing.assert_close(kept[1], latents + 1)
+
+
+def test_the_guiding_critic_learns_in_rounds_from_its_own_guided_samples(ring_prior, monkeypatch) -> None:
+    from voxstudio.training import wholeness_critic
+
+    labelled: list[float] = []
+
+    def upper_half_is_whole(_generator, latents, class_id):
+        whole = (latents[:, 1] > 0).numpy()
+        labelled.append(float(whole.mean()))
+        return whole
+
+    monkeypatch.setattr(wholeness_critic, "decodes_whole", upper_half_is_whole)
+    monkeypatch.setattr(wholeness_critic, "fit_wholeness_critic", functools.partial(
+        wholeness_critic.fit_wholeness_critic, width=32, batch_size=256, lr=3e-3))
+    prior = copy.deepcopy(ring_prior)
+    messages: list[str] = []
+    critic = wholeness_critic.fit_guiding_critic(prior, None, 600, guidance=2.0, rounds=2, steps=300,
+                                                 log=messages.append)
+    assert prior.critic is critic and prior.config.guidance == 2.0
+    # Round 1 labels the unguided ODE (about half whole), round 2 the ODE guided by round 1's critic.
+    assert len(labelled) == 4 and all(0.35 < share < 0.65 for share in labelled[:2]), labelled
+    assert all(share > 0.85 for share in labelled[2:]), labelled
+    assert any("round 2/2" in m and "guided at 2" in m for m in messages)
+    with pytest.raises(ValueError, match="rounds"):
+        wholeness_critic.fit_guiding_critic(prior, None, 10, guidance=2.0, rounds=0)

@@ -41,10 +41,10 @@ from voxstudio.training.diffusion_prior import (
 from voxstudio.training.gan_task import NUM_DIRECTIONS, GANTrainConfig
 from voxstudio.training.latent_prior import DEFAULT_COMPONENTS, DEFAULT_SHRINK, encode_by_class, fit_class_mixtures
 from voxstudio.training.wholeness_critic import (
+    CRITIC_ROUNDS,
     CRITIC_SAMPLES_PER_CLASS,
     CRITIC_STEPS,
-    fit_wholeness_critic,
-    label_prior_samples,
+    fit_guiding_critic,
     whole_latents,
 )
 
@@ -75,6 +75,7 @@ def refit_prior(
     guidance: float = DEFAULT_GUIDANCE,
     critic_samples: int = CRITIC_SAMPLES_PER_CLASS,
     critic_steps: int = CRITIC_STEPS,
+    critic_rounds: int = CRITIC_ROUNDS,
     distil_critic_weight: float = DEFAULT_DISTIL_CRITIC_WEIGHT,
 ) -> dict[str, Any]:
     """Fit the latent prior, recompute the slider directions and write ``OUT/gan.*``; returns the prior's record."""
@@ -112,9 +113,9 @@ def refit_prior(
             means_by_class = whole_latents(generator, means_by_class, log)
         diffusion = fit_diffusion_prior(means_by_class, network, steps=prior_steps, device=engine.device, log=log)
         if guidance > 0:
-            log(f"labelling {critic_samples} prior samples per class for the wholeness critic")
-            x, y, whole = label_prior_samples(diffusion, generator, critic_samples, log=log)
-            diffusion.attach_critic(fit_wholeness_critic(x, y, whole, generator.num_classes, steps=critic_steps, log=log), guidance)
+            log(f"fitting the wholeness critic ({critic_rounds} rounds of {critic_samples} samples per class)")
+            fit_guiding_critic(diffusion, generator, critic_samples, guidance, rounds=critic_rounds,
+                               steps=critic_steps, log=log)
         if one_step:
             log("distilling the ODE into a one-step map")
             diffusion = distil_one_step(diffusion, pairs_per_class=distil_pairs, steps=distil_steps, log=log,
@@ -127,6 +128,7 @@ def refit_prior(
                   "distil_pairs_per_class": int(distil_pairs) if one_step else 0,
                   "whole_only": bool(whole_only), "critic_samples_per_class": int(critic_samples) if guidance else 0,
                   "critic_steps": int(critic_steps) if guidance else 0,
+                  "critic_rounds": int(critic_rounds) if guidance else 0,
                   "distil_critic_weight": float(distil_critic_weight) if one_step and guidance else 0.0}
     config = dict(engine.configs["gan"])
     training = config.get("training") or {}
@@ -174,16 +176,19 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--critic-samples", type=int, default=CRITIC_SAMPLES_PER_CLASS,
                         help="prior samples per class labelled for the wholeness critic")
     parser.add_argument("--critic-steps", type=int, default=CRITIC_STEPS, help="training steps of the critic")
+    parser.add_argument("--critic-rounds", type=int, default=CRITIC_ROUNDS,
+                        help="labelling rounds of the critic: round 1 labels unguided samples, each later one "
+                             "samples guided by the critic so far")
     parser.add_argument("--distil-critic-weight", type=float, default=DEFAULT_DISTIL_CRITIC_WEIGHT,
                         help="weight of the critic's -log P(one piece) of the student's answers in its loss")
     parser.add_argument("--device", default="auto", help="auto, cpu, cuda or cuda:N")
     parser.add_argument("--threads", type=int, default=0, help="torch CPU threads (0: torch's default)")
     args = parser.parse_args(argv)
     if (min(args.components, args.prior_steps, args.distil_steps, args.distil_pairs, args.critic_samples,
-               args.critic_steps) < 1
+               args.critic_steps, args.critic_rounds) < 1
             or min(args.refine_steps, args.guidance, args.distil_critic_weight) < 0):
-        parser.error("--components, --prior-steps, --distil-steps, --distil-pairs, --critic-samples and --critic-steps "
-                     "must be at least 1, --refine-steps, --guidance and --distil-critic-weight at least 0")
+        parser.error("--components, --prior-steps, --distil-steps, --distil-pairs, --critic-samples, --critic-steps "
+                     "and --critic-rounds must be at least 1, --refine-steps, --guidance and --distil-critic-weight at least 0")
     if args.threads > 0:
         torch.set_num_threads(args.threads)
     from voxstudio.core.errors import VoxStudioError
@@ -194,7 +199,8 @@ def main(argv: Sequence[str] | None = None) -> int:
                              distil_steps=args.distil_steps, distil_pairs=args.distil_pairs,
                              refine_steps=args.refine_steps, whole_only=args.whole_only,
                              guidance=args.guidance, critic_samples=args.critic_samples,
-                             critic_steps=args.critic_steps, distil_critic_weight=args.distil_critic_weight)
+                             critic_steps=args.critic_steps, critic_rounds=args.critic_rounds,
+                             distil_critic_weight=args.distil_critic_weight)
     except (VoxStudioError, OSError, ValueError) as error:
         print(f"error: {error}", file=sys.stderr)
         return 2
