@@ -118,6 +118,12 @@ def variation_label(origin: str, index: int) -> str:
 
 def plan_samples(engine: LatentSource, spec: GallerySpec, indices: Sequence[int]) -> list[GallerySample]:
     """The samples ``indices`` of ``spec`` (each ``0 <= i < spec.count``), with their latents."""
+    return _plan(engine, spec, indices)[0]
+
+
+def _plan(engine: LatentSource, spec: GallerySpec,
+          indices: Sequence[int]) -> tuple[list[GallerySample], np.ndarray | None]:
+    """:func:`plan_samples` and the decoder-latent offset of the varied shape's sliders (None: none)."""
     for index in indices:
         if not 0 <= index < spec.count:
             raise ValueError(f"sample index {index} is outside the batch of {spec.count}")
@@ -127,9 +133,10 @@ def plan_samples(engine: LatentSource, spec: GallerySpec, indices: Sequence[int]
             seed = sample_seed(spec.batch_seed, index)
             z = np.asarray(engine.latent_for_seed(seed), dtype=np.float32)
             samples.append(GallerySample(index, spec.class_id, seed, _as_tuple(z), f"seed {seed}"))
-        return samples
+        return samples, None
     around = spec.around
-    base = current_latent(engine, around).z
+    shape = current_latent(engine, around)
+    base = shape.z
     keep = float(np.sqrt(1.0 - spec.spread**2))
     samples = []
     for index in indices:
@@ -137,17 +144,16 @@ def plan_samples(engine: LatentSource, spec: GallerySpec, indices: Sequence[int]
         z = (keep * base + spec.spread * noise).astype(np.float32)
         samples.append(GallerySample(index, spec.class_id, None, _as_tuple(z), variation_label(spec.origin, index),
                                      around.sliders, around.named))
-    return samples
+    return samples, shape.offset
 
 
 def generate_samples(engine: LatentSource, spec: GallerySpec,
                      indices: Sequence[int]) -> tuple[list[GallerySample], np.ndarray]:
     """Plan ``indices`` and generate them in one batch: ``(samples, grids (B, R, R, R) float32)``."""
-    samples = plan_samples(engine, spec, indices)
+    samples, offset = _plan(engine, spec, indices)  # offset: the varied shape's sliders, kept by its variations
     if not samples:
         return samples, np.zeros((0, 0, 0, 0), np.float32)
     latents = np.stack([sample.array() for sample in samples])
-    offset = None if spec.around is None else current_latent(engine, spec.around).offset  # the varied shape's sliders
     grids = np.asarray(engine.generate(latents, np.full(len(samples), spec.class_id, np.int64), offset=offset),
                        dtype=np.float32)
     return samples, grids
