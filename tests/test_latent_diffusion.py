@@ -15,7 +15,7 @@ import pytest
 import torch
 
 from voxstudio.models.gan import Generator
-from voxstudio.models.latent_diffusion import DiffusionPriorConfig, LatentDiffusionPrior, alpha_bar
+from voxstudio.models.latent_diffusion import DiffusionPriorConfig, LatentDiffusionPrior, WholenessCritic, alpha_bar
 from voxstudio.training.diffusion_prior import distil_one_step, fit_diffusion_prior
 from voxstudio.training.wholeness_critic import fit_wholeness_critic
 
@@ -154,13 +154,14 @@ def test_refit_writes_a_diffusion_prior_the_engine_loads(tmp_path) -> None:
     assert refit_main(["--weights", str(tmp_path / "w"), "--data", str(tmp_path / "data"), "--out",
                        str(tmp_path / "r"), "--prior", "diffusion", "--prior-steps", "20", "--distil-steps", "5",
                        "--distil-pairs", "64", "--refine-steps", "2", "--critic-samples", "16",
-                       "--critic-steps", "5", "--device", "cpu"]) == 0
+                       "--critic-steps", "5", "--guidance-target", "0.5", "--device", "cpu"]) == 0
     config = json.loads((tmp_path / "r" / "gan.json").read_text())
     assert config["latent_prior"]["kind"] == "latent_diffusion_per_class" and config["latent_prior"]["steps"] == 20
     assert config["latent_prior"]["network"]["one_step"] == 1 and config["latent_prior"]["distil_steps"] == 5
     assert config["latent_prior"]["network"]["refine_steps"] == 2
     assert config["latent_prior"]["network"]["guidance"] > 0 and config["latent_prior"]["critic_steps"] == 5
-    assert config["latent_prior"]["critic_rounds"] == 2
+    assert config["latent_prior"]["critic_rounds"] == 2 and config["latent_prior"]["guidance_target"] == 0.5
+    assert len(config["latent_prior"]["network"]["class_guidance"]) == 2  # calibrated per class
     engine = VoxelEngine.load(tmp_path / "r", device="cpu")
     g = engine._generator
     assert g.has_latent_diffusion and g.latent_diffusion.config.latent_dim == 16 and g.latent_diffusion.student is not None
@@ -217,14 +218,19 @@ def _upper_half(z: torch.Tensor, y: torch.Tensor) -> torch.Tensor:
     return (z[:, 1] > 0).float()
 
 
-def test_a_wholeness_critic_guides_the_ode_to_what_it_labels_whole(ring_prior) -> None:
+@pytest.fixture(scope="module")
+def ring_critic(ring_prior) -> WholenessCritic:
     # Label the prior's own samples, as refit_prior does with the decoder, and fit the critic.
     e = torch.randn(2000, D, generator=torch.Generator().manual_seed(11))
     y = torch.arange(2000) % 2
     with torch.inference_mode():
         x = ring_prior._ode(e, y, ring_prior._times(e.device))
     whole = _upper_half(ring_prior.denormalise(x, y), y)
-    critic = fit_wholeness_critic(x, y, whole, num_classes=2, width=32, steps=400, batch_size=256, lr=3e-3)
+    return fit_wholeness_critic(x, y, whole, num_classes=2, width=32, steps=400, batch_size=256, lr=3e-3)
+
+
+def test_a_wholeness_critic_guides_the_ode_to_what_it_labels_whole(ring_prior, ring_critic) -> None:
+    critic = ring_critic
     guided = copy.deepcopy(ring_prior)
     guided.attach_critic(critic, guidance=2.0)
     assert guided.config.critic_width == 32 and guided.config.guidance == 2.0
@@ -309,3 +315,50 @@ def test_the_guiding_critic_learns_in_rounds_from_its_own_guided_samples(ring_pr
     assert any("round 2/2" in m and "guided at 2" in m for m in messages)
     with pytest.raises(ValueError, match="rounds"):
         wholeness_critic.fit_guiding_critic(prior, None, 10, guidance=2.0, rounds=0)
+
+
+def test_guidance_can_differ_per_class(ring_prior, ring_critic) -> None:
+    config = DiffusionPriorConfig(latent_dim=8, num_classes=2, critic_width=4, class_guidance=(0.0, 3.5))
+    assert config.guides and DiffusionPriorConfig.from_dict(json.loads(json.dumps(config.to_dict()))) == config
+    for bad in ((1.0,), (1.0, -1.0)):
+        with pytest.raises(ValueError, match="class_guidance|guidance"):
+            DiffusionPriorConfig(latent_dim=8, num_classes=2, critic_width=4, class_guidance=bad)
+    with pytest.raises(ValueError, match="needs a critic"):
+        DiffusionPriorConfig(latent_dim=8, num_classes=2, class_guidance=(0.0, 1.0))
+
+    # Class 0 guided, class 1 not: class 1's samples are the unguided ODE's to the bit.
+    test = torch.randn(400, D, generator=torch.Generator().manual_seed(12))
+    ty = torch.arange(400) % 2
+    guided = copy.deepcopy(ring_prior)
+    guided.attach_critic(ring_critic, [2.0, 0.0])
+    assert guided.config.class_guidance == (2.0, 0.0) and guided.config.guidance == 2.0
+    torch.testing.assert_close(guided.guidance_scales(ty[:3]), torch.tensor([[2.0], [0.0], [2.0]]))
+    with torch.inference_mode():
+        plain, steered = ring_prior.sample(test, ty), guided.sample(test, ty)
+    torch.testing.assert_close(steered[ty == 1], plain[ty == 1])
+    assert float(_upper_half(steered[ty == 0], ty[ty == 0]).mean()) > 0.85
+    # A student distilled from it keeps the scales in its config (and so in gan.json).
+    student = distil_one_step(guided, pairs_per_class=64, steps=2, batch_size=32)
+    assert student.config.class_guidance == (2.0, 0.0)
+
+
+def test_calibration_gives_each_class_the_smallest_scale_that_draws_it_whole(ring_prior, ring_critic,
+                                                                            monkeypatch) -> None:
+    from voxstudio.training import wholeness_critic
+
+    monkeypatch.setattr(wholeness_critic, "decodes_whole",
+                        lambda _g, latents, class_id: _upper_half(latents, None).numpy() > 0.5)
+    prior = copy.deepcopy(ring_prior)
+    prior.attach_critic(ring_critic, 1.0)
+    before = prior.config
+
+    def calibrate(target: float) -> list[float]:
+        return wholeness_critic.calibrate_class_guidance(prior, None, scales=(2.0, 0.01), target=target, per_class=200)
+
+    # Unguided, about half of each ring is "whole"; guided at 2, nearly all of it.
+    assert calibrate(0.3) == [0.01, 0.01]
+    assert calibrate(0.8) == [2.0, 2.0]
+    assert calibrate(1.01) == [2.0, 2.0]  # unreachable: the scale that drew the most whole
+    assert prior.config == before
+    with pytest.raises(ValueError, match="critic"):
+        wholeness_critic.calibrate_class_guidance(ring_prior, None)

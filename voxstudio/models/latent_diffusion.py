@@ -44,6 +44,7 @@ from __future__ import annotations
 
 import dataclasses
 import math
+from collections.abc import Callable, Sequence
 from dataclasses import asdict, dataclass
 from typing import Any
 
@@ -85,28 +86,43 @@ class DiffusionPriorConfig:
     #: critic's log-probability that the decoder draws it in one piece.
     critic_width: int = 0
     guidance: float = 0.0
+    #: Per-class guidance scales (one per class) that replace ``guidance`` where given: guidance
+    #: buys whole shapes with variety, so each class gets only as much as it needs
+    #: (:func:`voxstudio.training.wholeness_critic.calibrate_class_guidance`). Empty: ``guidance``.
+    class_guidance: tuple[float, ...] = ()
 
     def __post_init__(self) -> None:
+        object.__setattr__(self, "class_guidance", tuple(float(v) for v in self.class_guidance))
         if self.one_step not in (0, 1):
             raise ValueError(f"one_step must be 0 or 1, got {self.one_step}")
         if not 0.0 < self.refine_from <= 1.0 or self.refine_steps < 0:
             raise ValueError(f"refine_from must be in (0, 1] and refine_steps >= 0, got {self}")
-        if self.critic_width < 0 or self.guidance < 0 or (self.guidance > 0 and not self.critic_width):
+        if self.critic_width < 0 or min((self.guidance, *self.class_guidance)) < 0 or (self.guides and not self.critic_width):
             raise ValueError(f"guidance needs a critic (critic_width >= 1) and must be >= 0, got {self}")
+        if self.class_guidance and len(self.class_guidance) != self.num_classes:
+            raise ValueError(f"class_guidance needs one scale per class ({self.num_classes}), "
+                             f"got {len(self.class_guidance)}")
         if min(self.latent_dim, self.num_classes, self.width, self.depth, self.sample_steps) < 1:
             raise ValueError(f"every size of the diffusion prior must be >= 1, got {self}")
 
+    @property
+    def guides(self) -> bool:
+        """Whether any class's forward ODE is guided."""
+        return max((self.guidance, *self.class_guidance)) > 0
+
     def to_dict(self) -> dict[str, Any]:
-        return asdict(self)
+        data = asdict(self)
+        data["class_guidance"] = list(self.class_guidance)
+        return data
 
     @classmethod
     def from_dict(cls, data: dict[str, Any]) -> DiffusionPriorConfig:
-        values: dict[str, Any] = {k: float(v) if k in _FLOAT_FIELDS else int(v)
-                                  for k, v in data.items() if k in cls.__dataclass_fields__}
+        values: dict[str, Any] = {k: _FIELD_TYPES.get(k, int)(v) for k, v in data.items() if k in cls.__dataclass_fields__}
         return cls(**values)
 
 
-_FLOAT_FIELDS = ("refine_from", "guidance")
+_FIELD_TYPES: dict[str, Callable[[Any], Any]] = {
+    "refine_from": float, "guidance": float, "class_guidance": lambda v: tuple(float(x) for x in v)}
 # Ridge added to each class's latent covariance before its Cholesky factor is taken, relative to
 # the average variance: ~800 latents in 128 dimensions leave the weakest directions near zero,
 # which whitening would blow up into noise that the slider fit then leans on.
@@ -223,11 +239,25 @@ class LatentDiffusionPrior(_ConditionedMlp):
         self.student = OneStepMap(d, c, w, config.depth) if config.one_step else None
         self.critic = WholenessCritic(d, c, config.critic_width) if config.critic_width else None
 
-    def attach_critic(self, critic: WholenessCritic, guidance: float) -> None:
-        """Guide the forward ODE by ``critic`` at scale ``guidance`` (what a student is then distilled from)."""
+    def attach_critic(self, critic: WholenessCritic, guidance: float | Sequence[float]) -> None:
+        """Guide the forward ODE by ``critic`` at scale ``guidance``, one for all classes or one per class.
+
+        (What a student is then distilled from.)
+        """
         width = critic.inp.out_features
-        self.config = dataclasses.replace(self.config, critic_width=width, guidance=float(guidance))
+        if isinstance(guidance, (int, float)):
+            scales: dict[str, Any] = {"guidance": float(guidance), "class_guidance": ()}
+        else:
+            per_class = tuple(float(v) for v in guidance)
+            scales = {"guidance": max(per_class, default=0.0), "class_guidance": per_class}
+        self.config = dataclasses.replace(self.config, critic_width=width, **scales)
         self.critic = critic.to(self.class_mean.device)
+
+    def guidance_scales(self, y: Tensor) -> Tensor:
+        """The guidance scale of each sample's class ``(B, 1)``."""
+        if not self.config.class_guidance:
+            return torch.full((len(y), 1), self.config.guidance, device=y.device)
+        return torch.tensor(self.config.class_guidance, device=y.device)[y, None]
 
     # ------------------------------------------------------------------ normalisation
 
@@ -278,7 +308,7 @@ class LatentDiffusionPrior(_ConditionedMlp):
         signal = alpha_bar(times).tolist()
         time_features = self._time_features(times)
         class_features = self.class_embed(y)
-        guide = self.critic is not None and self.config.guidance > 0 and signal[-1] > signal[0]
+        guide = self.critic is not None and self.config.guides and signal[-1] > signal[0]
         for i in range(len(signal) - 1):
             a_now, a_next = signal[i], signal[i + 1]
             v = self._trunk(x, class_features + time_features[i])
@@ -292,7 +322,7 @@ class LatentDiffusionPrior(_ConditionedMlp):
         return x
 
     def _guided(self, x0: Tensor, y: Tensor) -> Tensor:
-        """``x0`` moved up the gradient of the critic's log-probability of one piece (scaled by ``guidance``).
+        """``x0`` moved up the gradient of the critic's log-probability of one piece (scaled per class).
 
         Runs under ``inference_mode`` callers too: the gradient is taken on detached copies.
         """
@@ -300,7 +330,7 @@ class LatentDiffusionPrior(_ConditionedMlp):
         with torch.inference_mode(False), torch.enable_grad():
             x = x0.detach().clone().requires_grad_(True)
             (grad,) = torch.autograd.grad(F.logsigmoid(self.critic(x, y.clone())).sum(), x)
-        return x0 + self.config.guidance * grad
+        return x0 + self.guidance_scales(y).to(x0.dtype) * grad
 
     def _times(self, device: torch.device) -> Tensor:
         return torch.linspace(1.0, 0.0, self.config.sample_steps + 1, device=device)

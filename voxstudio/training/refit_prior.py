@@ -44,6 +44,8 @@ from voxstudio.training.wholeness_critic import (
     CRITIC_ROUNDS,
     CRITIC_SAMPLES_PER_CLASS,
     CRITIC_STEPS,
+    GUIDANCE_TARGET,
+    calibrate_class_guidance,
     fit_guiding_critic,
     whole_latents,
 )
@@ -52,7 +54,8 @@ PRIOR_KINDS = ("diffusion", "mixture")
 #: Scale of the wholeness critic's guidance of the diffusion prior's ODE. Measured on the 20-step
 #: ODE (120 samples per class, one piece; critic inputs noised by 0.05): 0 -> 92.6 %, 3 -> 96.0 %,
 #: 6 -> 94.7-97.3 % (chairs 72 -> 80-93 %), 8 -> 97.6 %. A critic fitted on noisier inputs (0.5)
-#: is better calibrated and its gradients are smaller, hence 8.
+#: is better calibrated and its gradients are smaller, hence 8. It is the scale the critic's second
+#: round samples at; ``--guidance-target`` then gives each class its own (2 to 16).
 DEFAULT_GUIDANCE = 8.0
 #: Weight of the critic's -log P(one piece) in the student's distillation loss (0: plain regression).
 DEFAULT_DISTIL_CRITIC_WEIGHT = 0.05
@@ -76,6 +79,7 @@ def refit_prior(
     critic_samples: int = CRITIC_SAMPLES_PER_CLASS,
     critic_steps: int = CRITIC_STEPS,
     critic_rounds: int = CRITIC_ROUNDS,
+    guidance_target: float = GUIDANCE_TARGET,
     distil_critic_weight: float = DEFAULT_DISTIL_CRITIC_WEIGHT,
 ) -> dict[str, Any]:
     """Fit the latent prior, recompute the slider directions and write ``OUT/gan.*``; returns the prior's record."""
@@ -116,6 +120,11 @@ def refit_prior(
             log(f"fitting the wholeness critic ({critic_rounds} rounds of {critic_samples} samples per class)")
             fit_guiding_critic(diffusion, generator, critic_samples, guidance, rounds=critic_rounds,
                                steps=critic_steps, log=log)
+            if guidance_target > 0:
+                log(f"calibrating each class's guidance (target: {100 * guidance_target:g} % whole)")
+                assert diffusion.critic is not None
+                diffusion.attach_critic(diffusion.critic, calibrate_class_guidance(
+                    diffusion, generator, target=guidance_target, log=log))
         if one_step:
             log("distilling the ODE into a one-step map")
             diffusion = distil_one_step(diffusion, pairs_per_class=distil_pairs, steps=distil_steps, log=log,
@@ -129,6 +138,7 @@ def refit_prior(
                   "whole_only": bool(whole_only), "critic_samples_per_class": int(critic_samples) if guidance else 0,
                   "critic_steps": int(critic_steps) if guidance else 0,
                   "critic_rounds": int(critic_rounds) if guidance else 0,
+                  "guidance_target": float(guidance_target) if guidance else 0.0,
                   "distil_critic_weight": float(distil_critic_weight) if one_step and guidance else 0.0}
     config = dict(engine.configs["gan"])
     training = config.get("training") or {}
@@ -176,6 +186,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--critic-samples", type=int, default=CRITIC_SAMPLES_PER_CLASS,
                         help="prior samples per class labelled for the wholeness critic")
     parser.add_argument("--critic-steps", type=int, default=CRITIC_STEPS, help="training steps of the critic")
+    parser.add_argument("--guidance-target", type=float, default=GUIDANCE_TARGET,
+                        help="give each class the smallest guidance at which this share of its guided samples "
+                             "decodes whole (0: --guidance for every class)")
     parser.add_argument("--critic-rounds", type=int, default=CRITIC_ROUNDS,
                         help="labelling rounds of the critic: round 1 labels unguided samples, each later one "
                              "samples guided by the critic so far")
@@ -186,9 +199,11 @@ def main(argv: Sequence[str] | None = None) -> int:
     args = parser.parse_args(argv)
     if (min(args.components, args.prior_steps, args.distil_steps, args.distil_pairs, args.critic_samples,
                args.critic_steps, args.critic_rounds) < 1
-            or min(args.refine_steps, args.guidance, args.distil_critic_weight) < 0):
+            or min(args.refine_steps, args.guidance, args.distil_critic_weight) < 0
+            or not 0 <= args.guidance_target <= 1):
         parser.error("--components, --prior-steps, --distil-steps, --distil-pairs, --critic-samples, --critic-steps "
-                     "and --critic-rounds must be at least 1, --refine-steps, --guidance and --distil-critic-weight at least 0")
+                     "and --critic-rounds must be at least 1, --refine-steps, --guidance and --distil-critic-weight "
+                     "at least 0, --guidance-target in [0, 1]")
     if args.threads > 0:
         torch.set_num_threads(args.threads)
     from voxstudio.core.errors import VoxStudioError
@@ -200,6 +215,7 @@ def main(argv: Sequence[str] | None = None) -> int:
                              refine_steps=args.refine_steps, whole_only=args.whole_only,
                              guidance=args.guidance, critic_samples=args.critic_samples,
                              critic_steps=args.critic_steps, critic_rounds=args.critic_rounds,
+                             guidance_target=args.guidance_target,
                              distil_critic_weight=args.distil_critic_weight)
     except (VoxStudioError, OSError, ValueError) as error:
         print(f"error: {error}", file=sys.stderr)
