@@ -58,6 +58,45 @@ def test_sliders(engine: VoxelEngine) -> None:
         engine.slider_offset(np.zeros(k + 1))
 
 
+def test_a_slider_drag_runs_the_prior_once_per_input_latent(monkeypatch) -> None:
+    from voxstudio.models.latent_diffusion import DiffusionPriorConfig, LatentDiffusionPrior
+
+    engine = VoxelEngine.random_init(seed=0)
+    generator = engine._generator
+    prior = LatentDiffusionPrior(DiffusionPriorConfig(engine.latent_dim, len(engine.classes), width=16, depth=1,
+                                                      sample_steps=4))
+    torch.manual_seed(0)
+    with torch.no_grad():
+        for parameter in prior.parameters():
+            parameter.add_(0.2 * torch.randn_like(parameter))  # a map that is not the identity
+    generator.set_latent_diffusion(prior.eval())
+    calls: list[int] = []
+    through_prior = generator.decoder_latent
+
+    def counted(z, y=None):
+        calls.append(len(z))
+        return through_prior(z, y)
+
+    monkeypatch.setattr(generator, "decoder_latent", counted)
+    z = engine.latent_for_seed(3)
+    values = np.zeros(len(engine.directions), np.float32)
+    frames = []
+    for step in (0.0, 0.5, 1.0, 1.5):  # a drag: the input latent stays, the slider moves
+        values[0] = step
+        offset = engine.slider_offset(values)
+        frames.append(engine.generate(z, 1, offset=offset))
+        # The kept answer gives what the uncached path gives, to the bit.
+        expected = generator.sample(torch.from_numpy(z), 1, offset=torch.from_numpy(offset)).numpy()[0]
+        np.testing.assert_array_equal(frames[-1], expected)
+    assert len(calls) == 1 + 4  # one for the drag, one per uncached comparison
+    assert not np.array_equal(frames[0], frames[-1])
+    calls.clear()
+    engine.generate(z, 2)  # another class, another latent: the prior runs again
+    engine.generate(engine.latent_for_seed(4), 2)
+    engine.generate(engine.latent_for_seed(4), 2, offset=engine.slider_offset(values))
+    assert calls == [1, 1]
+
+
 def test_generate_rejects_bad_input(engine: VoxelEngine) -> None:
     with pytest.raises(ValueError, match="class id"):
         engine.generate(engine.latent_for_seed(0), len(engine.classes))

@@ -400,6 +400,19 @@ class Generator(nn.Module):
         ``offset`` moves the shapes by sliders (slider frame, ``(D,)`` or ``(B, D)``).
         The result is float32, on the generator's device, ``(B, R, R, R)``.
         """
+        return self._sample(z, class_id, half, offset, through_prior=True)
+
+    def sample_decoder_latent(self, latent: Tensor, class_id: Tensor | int, half: bool = False,
+                              offset: Tensor | None = None) -> Tensor:
+        """:meth:`sample` for *decoder* latents, past the prior (e.g. a :meth:`decoder_latent` kept from before).
+
+        What a slider drag needs: the input latent stays, so its prior answer can be
+        reused and each frame pays only the slider move and the decoder.
+        """
+        return self._sample(latent, class_id, half, offset, through_prior=False)
+
+    def _sample(self, z: Tensor, class_id: Tensor | int, half: bool, offset: Tensor | None,
+                through_prior: bool) -> Tensor:
         device = next(self.parameters()).device
         if half and device.type != "cuda":
             raise ValueError("half precision sampling is only supported on CUDA")
@@ -419,7 +432,12 @@ class Generator(nn.Module):
             with torch.inference_mode(), torch.autocast("cuda", dtype=torch.float16, enabled=half):
                 if offset is not None:
                     offset = torch.as_tensor(offset, dtype=torch.float32, device=device)
-                out = self(z, y, offset=offset)
+                if through_prior:
+                    out = self(z, y, offset=offset)
+                else:
+                    if offset is not None:
+                        z = z + self.slider_step(offset.expand_as(z), y)
+                    out = torch.sigmoid(self.decode(z, y))
             return out.float()
         finally:
             self.train(was_training)

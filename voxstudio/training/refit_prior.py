@@ -57,6 +57,11 @@ PRIOR_KINDS = ("diffusion", "mixture")
 #: is better calibrated and its gradients are smaller, hence 8. It is the scale the critic's second
 #: round samples at; ``--guidance-target`` then gives each class its own (2 to 16).
 DEFAULT_GUIDANCE = 8.0
+#: Guided ODE steps that finish the one-step student's answer (re-noised to t = 0.7 with the input
+#: latent). Measured (`evaluate gan`, per-class guidance): none -> 96.5 % one piece, chairs 89.2 %;
+#: 2 -> 97.2 %, chairs 94.2 %, every class >= 92.5 %, COV 50.7 -> 52.6 %. Costs 4 ms a new input
+#: latent on 2 cores; slider drags do not pay it (the engine keeps the prior's answer).
+DEFAULT_REFINE_STEPS = 2
 #: Weight of the critic's -log P(one piece) in the student's distillation loss (0: plain regression).
 DEFAULT_DISTIL_CRITIC_WEIGHT = 0.05
 
@@ -73,7 +78,7 @@ def refit_prior(
     one_step: bool = True,
     distil_steps: int = DISTIL_STEPS,
     distil_pairs: int = DISTIL_PAIRS_PER_CLASS,
-    refine_steps: int = 0,
+    refine_steps: int = DEFAULT_REFINE_STEPS,
     whole_only: bool = True,
     guidance: float = DEFAULT_GUIDANCE,
     critic_samples: int = CRITIC_SAMPLES_PER_CLASS,
@@ -176,9 +181,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--distil-steps", type=int, default=DISTIL_STEPS, help="training steps of the one-step map")
     parser.add_argument("--distil-pairs", type=int, default=DISTIL_PAIRS_PER_CLASS,
                         help="ODE pairs per class the one-step map learns from")
-    parser.add_argument("--refine-steps", type=int, default=0,
-                        help="ODE steps that finish the one-step map's answer (0: none; 2: +1.7 points one piece, "
-                             "a quarter fewer GUI frames)")
+    parser.add_argument("--refine-steps", type=int, default=DEFAULT_REFINE_STEPS,
+                        help="guided ODE steps that finish the one-step map's answer (0: none; 2, the default: "
+                             "+0.7 points one piece, chairs +5)")
     parser.add_argument("--all-latents", dest="whole_only", action="store_false",
                         help="diffusion: fit on every training latent, also those the decoder breaks")
     parser.add_argument("--guidance", type=float, default=DEFAULT_GUIDANCE,
