@@ -71,7 +71,8 @@ class DiffusionPriorConfig:
     #: chairs / tables / desks 74 / 68 / 83 % against 71 / 71 / 77 %, 120 each) at 2/5 of the
     #: cost; the inverse is coarser (a round trip misses by ~12 % of the class's spread against
     #: ~6 %), which only the inversion's start and the slider fit use. Without a student the GUI
-    #: pays the forward ODE once per slider frame (13 frames/s at 20 steps against 36 with one).
+    #: pays the guided forward ODE (30 ms on 2 cores) for each new input latent: each seed, each
+    #: frame of a random walk or interpolation (a slider drag keeps the prior's answer).
     sample_steps: int = 20
     #: 1: :meth:`LatentDiffusionPrior.sample` runs a one-step student distilled from the ODE
     #: (:func:`voxstudio.training.diffusion_prior.distil_one_step`) instead of the ODE.
