@@ -27,6 +27,10 @@ InterFaceGAN (Shen et al. 2020) on this generator, per class:
    units (tried from the top) where the shapes stay plausible: class agreement (the shipped capsule
    classifier, four-yaw vote) at most ``max_agreement_drop`` (10 points) and the one-piece rate
    at most ``max_one_piece_drop`` (10 points) below the unmoved shapes (same seeds).
+   The range is what the user drags, so it must still move the attribute by
+   ``min_range_effect`` (0.6) standard deviations, the right way for ``min_sign`` of
+   the seeds. (At 0.5 a bathtub's Height slider, its high end clipped to +1,
+   moved the height 1.8 voxels on average and not at all for half the tubs.)
 
 CPU, one thread: 1-3 min a class on the shared 2-core machine (~30 min for all 12). Writes ``sliders.json`` (models/sliders.py).
 """
@@ -66,6 +70,7 @@ class FitConfig:
     min_latent_r2: float = 0.2
     min_measure_r2: float = 0.3
     min_effect: float = 0.5
+    min_range_effect: float = 0.6
     min_sign: float = 0.75
     max_agreement_drop: float = 0.10  # 64 seeds: one shape is 1.6 points
     max_one_piece_drop: float = 0.10
@@ -289,9 +294,10 @@ def _fit_class(
         low_values, high_values = ends[-1][2], ends[1][2]
         change = float((high_values - low_values).mean())
         right_way = float((high_values - low_values > 0).mean())
-        if change / cand.std < config.min_effect or right_way < config.min_sign:
-            log(f"  {cand.attribute:<16} range [{low}, {high}] moves it only {change / cand.std:+.2f} std -> dropped")
-            dropped[cand.attribute] = f"calibrated range moves it only {change / cand.std:+.2f} std"
+        if change / cand.std < config.min_range_effect or right_way < config.min_sign:
+            how = f"{change / cand.std:+.2f} std, right way for {100 * right_way:.0f} % of seeds"
+            log(f"  {cand.attribute:<16} range [{low}, {high}] moves it only {how} -> dropped")
+            dropped[cand.attribute] = f"calibrated range moves it only {how}"
             continue
         spec = ATTRIBUTES[cand.attribute]
         figures = {
