@@ -373,7 +373,10 @@ class Generator(nn.Module):
 
         ``offset`` (``(D,)`` or ``(B, D)``): the sliders' move in the slider frame (:meth:`slider_step`).
         """
-        latent = self.decoder_latent(z, y)
+        return self._decode_moved(self.decoder_latent(z, y), y, offset)
+
+    def _decode_moved(self, latent: Tensor, y: Tensor, offset: Tensor | None) -> Tensor:
+        """:meth:`decode` of decoder latents moved by the sliders' ``offset`` (None: unmoved)."""
         if offset is not None:
             latent = latent + self.slider_step(offset.expand_as(latent), y)
         return self.decode(latent, y)
@@ -432,12 +435,8 @@ class Generator(nn.Module):
             with torch.inference_mode(), torch.autocast("cuda", dtype=torch.float16, enabled=half):
                 if offset is not None:
                     offset = torch.as_tensor(offset, dtype=torch.float32, device=device)
-                if through_prior:
-                    out = self(z, y, offset=offset)
-                else:
-                    if offset is not None:
-                        z = z + self.slider_step(offset.expand_as(z), y)
-                    out = torch.sigmoid(self.decode(z, y))
+                latent = self.decoder_latent(z, y) if through_prior else z
+                out = torch.sigmoid(self._decode_moved(latent, y, offset))
             return out.float()
         finally:
             self.train(was_training)

@@ -123,13 +123,12 @@ def refit_prior(
         diffusion = fit_diffusion_prior(means_by_class, network, steps=prior_steps, device=engine.device, log=log)
         if guidance > 0:
             log(f"fitting the wholeness critic ({critic_rounds} rounds of {critic_samples} samples per class)")
-            fit_guiding_critic(diffusion, generator, critic_samples, guidance, rounds=critic_rounds,
-                               steps=critic_steps, log=log)
+            critic = fit_guiding_critic(diffusion, generator, critic_samples, guidance, rounds=critic_rounds,
+                                        steps=critic_steps, log=log)
             if guidance_target > 0:
                 log(f"calibrating each class's guidance (target: {100 * guidance_target:g} % whole)")
-                assert diffusion.critic is not None
-                diffusion.attach_critic(diffusion.critic, calibrate_class_guidance(
-                    diffusion, generator, target=guidance_target, log=log))
+                diffusion.attach_critic(critic, calibrate_class_guidance(diffusion, generator, target=guidance_target,
+                                                                         log=log))
         if one_step:
             log("distilling the ODE into a one-step map")
             diffusion = distil_one_step(diffusion, pairs_per_class=distil_pairs, steps=distil_steps, log=log,
